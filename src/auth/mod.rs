@@ -1,0 +1,8 @@
+//! Who is calling: API tokens, dashboard passwords, and the bearer-token middleware that
+//! authenticates every /api/v1 request and charges it to the token's daily quota.
+
+mod bearer;
+pub mod password;
+pub mod token;
+
+pub use bearer::{Caller, authenticate};

@@ -1,0 +1,50 @@
+//! Dashboard passwords: argon2id with the `argon2` crate's defaults. Hashing is slow on
+//! purpose, so callers on the async executor run it in `spawn_blocking`.
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use rand::distr::{Alphanumeric, SampleString};
+
+/// A PHC-format argon2id hash of `password`.
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))
+}
+
+/// Whether `password` matches a stored hash.
+pub fn verify(password: &str, stored_hash: &str) -> bool {
+    PasswordHash::new(stored_hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A random password for accounts created without one.
+pub fn generate() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 20)
+}
+
+/// [`hash`] off the async executor.
+pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash(&password)).await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_only_its_password() {
+        let stored = hash("correct horse").unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("correct horse", &stored));
+        assert!(!verify("wrong horse", &stored));
+        assert!(!verify("correct horse", "not a hash"));
+    }
+}

@@ -1,0 +1,244 @@
+//! Every option of the `openpxl` command, once: clap arguments with environment fallbacks
+//! (`DATABASE_URL` for the database, `OPENPXL_<OPTION>` for the rest) and their defaults.
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "openpxl",
+    version,
+    about = "Self-hostable link shortener and click analytics that speaks the Pxl REST API",
+    long_about = "Self-hostable link shortener and click analytics that speaks the Pxl REST API.\n\n\
+                  Without a subcommand, `openpxl` runs the server (`openpxl serve`).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage dashboard users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage an organization's short domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database to use: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://openpxl.db")]
+    pub database_url: String,
+
+    /// Most connections the server keeps open to the database.
+    #[arg(long, env = "OPENPXL_DB_MAX_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "OPENPXL_LISTEN", default_value = "0.0.0.0:8080")]
+    pub listen: SocketAddr,
+
+    /// The server's own short domain (host[:port]); links are created on it unless the
+    /// request names another domain of the organization.
+    #[arg(long, env = "OPENPXL_DEFAULT_DOMAIN", default_value = "localhost:8080")]
+    pub default_domain: String,
+
+    /// Requests per UTC day allowed to a token that has no limit of its own.
+    #[arg(long, env = "OPENPXL_DAILY_LIMIT", default_value_t = 500,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub daily_limit: i64,
+
+    /// Seconds a request may take before the server answers 408.
+    #[arg(long, env = "OPENPXL_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// Largest request body accepted, in bytes (413 above it).
+    #[arg(long, env = "OPENPXL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
+}
+
+/// What the first start on an empty database creates.
+#[derive(Debug, Clone, Args)]
+pub struct BootstrapArgs {
+    /// Organization created on the first start.
+    #[arg(
+        long = "bootstrap-org",
+        env = "OPENPXL_BOOTSTRAP_ORG",
+        default_value = "default"
+    )]
+    pub org: String,
+
+    /// Owner account created on the first start.
+    #[arg(
+        long = "bootstrap-email",
+        env = "OPENPXL_BOOTSTRAP_EMAIL",
+        default_value = "admin@localhost"
+    )]
+    pub email: String,
+
+    /// API token to create on the first start instead of a random one (at least 32 characters).
+    #[arg(
+        long = "bootstrap-token",
+        env = "OPENPXL_BOOTSTRAP_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// Owner password to set on the first start instead of a random one.
+    #[arg(
+        long = "bootstrap-password",
+        env = "OPENPXL_BOOTSTRAP_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+}
+
+impl ServeArgs {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization.
+    Create {
+        /// Its name (unique on this server).
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and add them to an organization (both created if missing).
+    ///
+    /// Without --password-stdin a random password is generated and printed on stdout.
+    Create {
+        /// The user's e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// The organization to add them to.
+        #[arg(long)]
+        org: String,
+        /// Their role in the organization.
+        #[arg(long, value_enum, default_value = "member")]
+        role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it (and nothing else) on stdout.
+    ///
+    /// The organization and the user are created if missing; a user added to a new
+    /// organization becomes its owner, otherwise a member.
+    Create {
+        /// E-mail of the user the token acts as.
+        #[arg(long)]
+        email: String,
+        /// Organization the token acts in.
+        #[arg(long)]
+        org: String,
+        /// A name that says what the token is for.
+        #[arg(long)]
+        name: String,
+        /// Requests per UTC day for this token (default: the server's daily limit).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+        daily_limit: Option<i64>,
+        /// Days until the token expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=36500))]
+        expires_in_days: Option<i64>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List an organization's tokens: id, name, prefix, dates and usage today.
+    List {
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token at once (it stops working on every instance).
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a short domain (host[:port]) to an organization.
+    Add {
+        /// The host name, e.g. `go.example.com`.
+        host: String,
+        /// The organization that will own it.
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["openpxl"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.listen.port(), 8080);
+    }
+}

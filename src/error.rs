@@ -1,0 +1,152 @@
+//! The one error type at the HTTP edge.
+//!
+//! Every failure a client can see becomes an [`ApiError`], rendered as the status code plus
+//! `{"statusCode": 404, "message": "...", "error": "Not Found"}`. `message` is a sentence
+//! that says what was wrong and how to fix it; validation errors carry one sentence per bad
+//! field. Internal errors are opaque to the client and logged once, here, with their cause.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+/// `WWW-Authenticate` for a request without credentials (RFC 6750 §3).
+pub const WWW_AUTHENTICATE_MISSING: &str = r#"Bearer realm="openpxl""#;
+/// `WWW-Authenticate` for a request with a token we do not accept (RFC 6750 §3.1).
+pub const WWW_AUTHENTICATE_INVALID: &str = r#"Bearer realm="openpxl", error="invalid_token""#;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 with one sentence per problem.
+    #[error("bad request: {}", .0.join("; "))]
+    BadRequest(Vec<String>),
+    /// 401 without an `Authorization` header.
+    #[error("missing bearer token")]
+    MissingToken,
+    /// 401 for an unknown, malformed, expired or revoked token (never says which).
+    #[error("invalid or expired token")]
+    InvalidToken,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 429; the quota middleware adds `Retry-After` and the rate-limit headers.
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(vec![message.into()])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::MissingToken | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message(&self) -> Message {
+        match self {
+            Self::BadRequest(problems) if problems.len() == 1 => Message::One(problems[0].clone()),
+            Self::BadRequest(problems) => Message::Many(problems.clone()),
+            Self::MissingToken => Message::One(
+                "authentication required: send your API token as `Authorization: Bearer <token>`"
+                    .into(),
+            ),
+            Self::InvalidToken => Message::One("invalid or expired token".into()),
+            Self::Internal(_) => Message::One(
+                "internal server error; the cause has been logged on the server".into(),
+            ),
+            other => Message::One(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Message {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The JSON error body shared by every error response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    status_code: u16,
+    message: Message,
+    error: &'static str,
+}
+
+/// An error body for `status`, used where the status comes from elsewhere (the router,
+/// a layer) and only the body has to be made to match.
+pub fn error_response(status: StatusCode, message: String) -> Response {
+    body_response(status, Message::One(message))
+}
+
+fn body_response(status: StatusCode, message: Message) -> Response {
+    let body = ErrorBody {
+        status_code: status.as_u16(),
+        message,
+        error: status.canonical_reason().unwrap_or("Error"),
+    };
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let status = self.status();
+        let mut response = body_response(status, self.message());
+        let challenge = match self {
+            Self::MissingToken => Some(WWW_AUTHENTICATE_MISSING),
+            Self::InvalidToken => Some(WWW_AUTHENTICATE_INVALID),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+/// Shortens user input quoted back in an error message.
+pub fn quote(input: &str) -> String {
+    const MAX: usize = 80;
+    if input.chars().count() <= MAX {
+        format!("{input:?}")
+    } else {
+        let head: String = input.chars().take(MAX).collect();
+        format!("{head:?}…")
+    }
+}

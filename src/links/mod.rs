@@ -1,0 +1,78 @@
+//! Short links as the rest of the program sees them, and the rules their fields obey.
+
+mod host;
+mod route;
+mod web_url;
+
+pub use host::Host;
+pub use route::{RANDOM_ROUTE_LEN, Route, random_route};
+pub use web_url::WebUrl;
+
+use serde::Serialize;
+
+use crate::timestamp::{Millis, serialize_iso};
+
+/// A short link as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ShortLink {
+    pub id: i64,
+    pub org_id: i64,
+    pub domain: String,
+    pub route: String,
+    pub destination: String,
+    #[sqlx(try_from = "crate::store::DbBool")]
+    pub consent: bool,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub favicon: Option<String>,
+    pub clicks: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl ShortLink {
+    /// `<domain>/<route>`: the link's id on the wire.
+    pub fn short_id(&self) -> String {
+        format!("{}/{}", self.domain, self.route)
+    }
+}
+
+/// The short object of the Pxl API (SPEC §4), plus `domain` as an extension.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortLinkView {
+    pub id: String,
+    pub route: String,
+    pub domain: String,
+    pub destination: String,
+    pub consent: bool,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub favicon: Option<String>,
+    pub clicks: i64,
+    #[serde(serialize_with = "serialize_iso")]
+    pub created_at: Millis,
+    #[serde(serialize_with = "serialize_iso")]
+    pub updated_at: Millis,
+}
+
+impl From<ShortLink> for ShortLinkView {
+    fn from(link: ShortLink) -> Self {
+        Self {
+            id: link.short_id(),
+            route: link.route,
+            domain: link.domain,
+            destination: link.destination,
+            consent: link.consent,
+            title: link.title,
+            description: link.description,
+            image: link.image,
+            favicon: link.favicon,
+            clicks: link.clicks,
+            created_at: link.created_at,
+            updated_at: link.updated_at,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Custom short domains, each owned by one organization.
+
+use super::Store;
+
+impl Store {
+    /// Adds a domain; a host that any organization already has is a unique violation.
+    pub async fn insert_domain(
+        &self,
+        org_id: i64,
+        host: &str,
+        now: i64,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO domains (org_id, host, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(host)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// The organization that owns `host`, if any does.
+    pub async fn domain_owner(&self, host: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT org_id FROM domains WHERE host = $1")
+            .bind(host)
+            .fetch_optional(&self.pool)
+            .await
+    }
+}

@@ -1,0 +1,181 @@
+//! Short links. A deleted link is kept (with `deleted_at` set) so its clicks stay in the
+//! analytics history; only live links hold a route, enforced by a partial unique index.
+
+use super::Store;
+use crate::links::ShortLink;
+
+const LINK_COLUMNS: &str = "id, org_id, domain, route, destination, consent, title, description, \
+                            image, favicon, clicks, created_at, updated_at";
+
+/// A link about to be created.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub org_id: i64,
+    pub domain: String,
+    pub route: String,
+    pub destination: String,
+    pub consent: bool,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub favicon: Option<String>,
+}
+
+/// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
+/// clears it.
+#[derive(Debug, Clone, Default)]
+pub struct LinkChanges {
+    pub route: Option<String>,
+    pub destination: Option<String>,
+    pub consent: Option<bool>,
+    pub title: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub image: Option<Option<String>>,
+    pub favicon: Option<Option<String>>,
+}
+
+impl Store {
+    /// Inserts a link; a route taken on its domain is a unique violation.
+    pub async fn insert_link(&self, link: &NewLink, now: i64) -> Result<ShortLink, sqlx::Error> {
+        let sql = format!(
+            "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
+                                image, favicon, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {LINK_COLUMNS}"
+        );
+        sqlx::query_as(&sql)
+            .bind(link.org_id)
+            .bind(&link.domain)
+            .bind(&link.route)
+            .bind(&link.destination)
+            .bind(link.consent)
+            .bind(&link.title)
+            .bind(&link.description)
+            .bind(&link.image)
+            .bind(&link.favicon)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// The organization's live link at `domain`/`route`.
+    pub async fn find_link(
+        &self,
+        org_id: i64,
+        domain: &str,
+        route: &str,
+    ) -> Result<Option<ShortLink>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM links \
+             WHERE org_id = $1 AND domain = $2 AND route = $3 AND deleted_at IS NULL"
+        );
+        sqlx::query_as(&sql)
+            .bind(org_id)
+            .bind(domain)
+            .bind(route)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The organization's live links with this route, on any domain.
+    pub async fn find_links_by_route(
+        &self,
+        org_id: i64,
+        route: &str,
+    ) -> Result<Vec<ShortLink>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM links \
+             WHERE org_id = $1 AND route = $2 AND deleted_at IS NULL ORDER BY domain"
+        );
+        sqlx::query_as(&sql)
+            .bind(org_id)
+            .bind(route)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// A page of the organization's live links, newest first.
+    pub async fn list_links(
+        &self,
+        org_id: i64,
+        take: i64,
+        skip: i64,
+    ) -> Result<Vec<ShortLink>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM links WHERE org_id = $1 AND deleted_at IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        );
+        sqlx::query_as(&sql)
+            .bind(org_id)
+            .bind(take)
+            .bind(skip)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    pub async fn count_links(&self, org_id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM links WHERE org_id = $1 AND deleted_at IS NULL")
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Applies `changes` in one statement, so concurrent updates of different fields and
+    /// the recorder's click counts never overwrite each other. `None` if the link is gone.
+    pub async fn update_link(
+        &self,
+        link_id: i64,
+        changes: &LinkChanges,
+        now: i64,
+    ) -> Result<Option<ShortLink>, sqlx::Error> {
+        let sql = format!(
+            "UPDATE links SET \
+               route = COALESCE($2, route), \
+               destination = COALESCE($3, destination), \
+               consent = COALESCE($4, consent), \
+               title = CASE WHEN $5 THEN $6 ELSE title END, \
+               description = CASE WHEN $7 THEN $8 ELSE description END, \
+               image = CASE WHEN $9 THEN $10 ELSE image END, \
+               favicon = CASE WHEN $11 THEN $12 ELSE favicon END, \
+               updated_at = $13 \
+             WHERE id = $1 AND deleted_at IS NULL RETURNING {LINK_COLUMNS}"
+        );
+        let nullable = |field: &Option<Option<String>>| (field.is_some(), field.clone().flatten());
+        let (set_title, title) = nullable(&changes.title);
+        let (set_description, description) = nullable(&changes.description);
+        let (set_image, image) = nullable(&changes.image);
+        let (set_favicon, favicon) = nullable(&changes.favicon);
+        sqlx::query_as(&sql)
+            .bind(link_id)
+            .bind(&changes.route)
+            .bind(&changes.destination)
+            .bind(changes.consent)
+            .bind(set_title)
+            .bind(title)
+            .bind(set_description)
+            .bind(description)
+            .bind(set_image)
+            .bind(image)
+            .bind(set_favicon)
+            .bind(favicon)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Marks a live link deleted and returns it as it was; `None` if it is already gone.
+    pub async fn delete_link(
+        &self,
+        link_id: i64,
+        now: i64,
+    ) -> Result<Option<ShortLink>, sqlx::Error> {
+        let sql = format!(
+            "UPDATE links SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL \
+             RETURNING {LINK_COLUMNS}"
+        );
+        sqlx::query_as(&sql)
+            .bind(link_id)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+    }
+}
