@@ -1,6 +1,8 @@
 //! The `openpxl` binary: parse the command line, set up logging, run the subcommand.
 #![forbid(unsafe_code)]
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -17,6 +19,7 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match openpxl::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -57,6 +57,11 @@ impl BodyReader {
         }
     }
 
+    /// How many problems were recorded so far.
+    pub fn problem_count(&self) -> usize {
+        self.problems.len()
+    }
+
     pub fn problem(&mut self, sentence: String) {
         self.problems.push(sentence);
     }

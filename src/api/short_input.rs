@@ -37,13 +37,17 @@ impl ShortInput {
     /// Reads the fields of SPEC §4; unknown and read-only fields are ignored.
     pub fn read(payload: Payload, purpose: Purpose) -> Result<Self, ApiError> {
         let mut body = BodyReader::new(payload);
+        let problems_before = body.problem_count();
         let destination = match body.text("destination") {
             Field::Given(text) => Field::Given(body.check(WebUrl::parse("destination", &text))),
             Field::Null if purpose == Purpose::Update => {
                 body.problem("destination cannot be removed; give the new URL instead".into());
                 Field::Absent
             }
-            Field::Absent | Field::Null if purpose == Purpose::Create => {
+            // A destination of the wrong type was reported already; it is not also "missing".
+            Field::Absent | Field::Null
+                if purpose == Purpose::Create && body.problem_count() == problems_before =>
+            {
                 body.problem(
                     "destination is required: give the absolute http(s) URL the link redirects to"
                         .into(),

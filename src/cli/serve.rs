@@ -23,6 +23,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             first.banner(&format!("http://{}", settings.default_domain))
         );
     }
+    let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {} (OPENPXL_LISTEN)", args.listen))?;
@@ -32,42 +33,34 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         database = ?store.backend(),
         "openpxl is serving"
     );
-    crate::serve(
-        listener,
-        AppState::new(store.clone(), settings),
-        shutdown_signal(),
-    )
-    .await?;
+    crate::serve(listener, AppState::new(store.clone(), settings), shutdown).await?;
     store.close().await;
     tracing::info!("openpxl stopped");
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed
+/// when this is called, so a signal that arrives before the server first polls the future
+/// still stops it gracefully.
+#[cfg(unix)]
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        tokio::signal::ctrl_c().await.ok();
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }

@@ -1,0 +1,14 @@
+//! Integration tests: the real server over HTTP against a real database — SQLite by
+//! default, Postgres when `TEST_DATABASE_URL` is set (each test makes and drops its own
+//! database).
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod ops;
+mod quota;
+mod short_create;
+mod short_read;
+mod short_update;
+mod wire;
