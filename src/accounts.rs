@@ -85,11 +85,17 @@ pub async fn ensure_member(
     Ok((org_id, user_id))
 }
 
-/// Sets a user's dashboard password (hashed with argon2id off the executor).
-pub async fn set_password(store: &Store, user_id: i64, password: String) -> anyhow::Result<()> {
+/// Refuses passwords too short to be worth hashing.
+pub fn check_password(password: &str) -> anyhow::Result<()> {
     if password.chars().count() < 8 {
         bail!("a password must be at least 8 characters long");
     }
+    Ok(())
+}
+
+/// Sets a user's dashboard password (hashed with argon2id off the executor).
+pub async fn set_password(store: &Store, user_id: i64, password: String) -> anyhow::Result<()> {
+    check_password(&password)?;
     let hash = password::hash_blocking(password).await?;
     store.set_password_hash(user_id, &hash).await?;
     Ok(())

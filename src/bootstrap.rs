@@ -40,6 +40,9 @@ pub async fn first_start(
         .map(TokenSecret::chosen)
         .transpose()
         .map_err(|e| anyhow::anyhow!("OPENPXL_BOOTSTRAP_TOKEN: {e}"))?;
+    if let Some(password) = &args.password {
+        accounts::check_password(password).context("OPENPXL_BOOTSTRAP_PASSWORD")?;
+    }
     match store.insert_org(&org, timestamp::now()).await {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => return Ok(None),

@@ -1,5 +1,5 @@
 //! The layers every request passes through: a request id, a tracing span named by the
-//! matched route template, gzip, and a timeout. Nothing here logs IP addresses, tokens or
+//! matched route template and gzip; and the request timeout. Nothing here logs IP addresses, tokens or
 //! cookies: spans carry the method, the route template and the request id only.
 
 use axum::{
@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Wraps the whole application in the common layers.
-pub fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+pub fn with_common_layers(router: Router<AppState>) -> Router<AppState> {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             let route = request
@@ -55,10 +55,13 @@ pub fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router<
             .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-            .layer(CompressionLayer::new())
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                state.settings.request_timeout,
-            )),
+            .layer(CompressionLayer::new()),
     )
+}
+
+/// Cuts off a request that takes longer than the configured timeout with a 408. Layered
+/// inside the API's authentication so the 408 still carries the quota headers and the
+/// JSON error shape.
+pub fn timeout_layer(state: &AppState) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings.request_timeout)
 }

@@ -32,12 +32,15 @@ use crate::state::AppState;
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let app = Router::new()
+    let probes = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .layer(http::timeout_layer(&state));
+    let app = Router::new()
+        .merge(probes)
         .nest("/api/v1", api::router(&state))
         .fallback(not_found);
-    http::with_common_layers(app, &state).with_state(state)
+    http::with_common_layers(app).with_state(state)
 }
 
 /// Anything no route claims: JSON under /api, a small HTML page elsewhere.

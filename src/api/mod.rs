@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::{
     auth,
     error::{ApiError, error_response},
+    http,
     state::AppState,
 };
 
@@ -41,6 +42,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .delete(short::delete),
         )
         .fallback(unknown_endpoint)
+        .layer(http::timeout_layer(state))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

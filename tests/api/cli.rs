@@ -275,9 +275,21 @@ fn every_subcommand_has_help() {
     }
 }
 
+/// A running `openpxl serve`; killed if a test fails before stopping it.
+struct ServeProcess(Option<std::process::Child>);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
 /// Runs `openpxl serve` until its log says it is serving; returns the process, the
 /// address it listens on and everything it logged so far.
-fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
+fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (ServeProcess, String, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .env("DATABASE_URL", &db.url)
@@ -290,6 +302,7 @@ fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (std::process::Child,
         .unwrap();
     let (lines_tx, lines) = mpsc::channel();
     let stderr = child.stderr.take().unwrap();
+    let process = ServeProcess(Some(child));
     std::thread::spawn(move || {
         // Keep draining after the test stops listening, so the server never writes into a
         // closed pipe.
@@ -308,12 +321,13 @@ fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (std::process::Child,
         log.push('\n');
         if let Some(at) = line.find("listen=") {
             let address = line[at + 7..].split_whitespace().next().unwrap().to_owned();
-            return (child, address, log);
+            return (process, address, log);
         }
     }
 }
 
-fn terminate(child: std::process::Child) {
+fn terminate(mut process: ServeProcess) {
+    let child = process.0.take().expect("running");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -378,6 +392,28 @@ async fn the_bootstrap_token_and_password_can_be_chosen_and_are_not_printed() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    terminate(child);
+}
+
+#[tokio::test]
+async fn a_bad_bootstrap_password_stops_the_first_start_before_anything_is_created() {
+    let db = TestDatabase::new().await;
+    let output = Command::new(BIN)
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("OPENPXL_LISTEN", "127.0.0.1:0")
+        .env("OPENPXL_BOOTSTRAP_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("at least 8 characters"),
+        "{}",
+        stderr(&output)
+    );
+    // Nothing was half-made: a start with a good password bootstraps fully.
+    let (child, _, log) = start_serve(&db, &[("OPENPXL_BOOTSTRAP_PASSWORD", "long enough now")]);
+    assert!(log.contains("API token:"), "{log}");
     terminate(child);
 }
 

@@ -87,3 +87,25 @@ async fn an_unknown_page_outside_the_api_is_html() {
             .starts_with("text/html")
     );
 }
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_a_json_408_with_the_quota_headers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app =
+        TestApp::spawn_with(|s| s.request_timeout = std::time::Duration::from_millis(200)).await;
+    let address = app.server.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // Promise a body and never send it: the handler waits for it until the timeout.
+    let head = format!(
+        "POST /api/v1/short HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        app.token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = vec![0; 4096];
+    let read = stream.read(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response[..read]).to_lowercase();
+    assert!(response.starts_with("http/1.1 408"), "{response}");
+    assert!(response.contains("x-ratelimit-remaining:"), "{response}");
+    assert!(response.contains(r#""statuscode":408"#), "{response}");
+}
