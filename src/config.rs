@@ -1,7 +1,7 @@
 //! Every option of the `openpxl` command, once: clap arguments with environment fallbacks
 //! (`DATABASE_URL` for the database, `OPENPXL_<OPTION>` for the rest) and their defaults.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -81,6 +81,34 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (413 above it).
     #[arg(long, env = "OPENPXL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+
+    /// MaxMind-format database (GeoLite2 City or DB-IP City Lite `.mmdb`) for the country
+    /// and city of clicks; without one they are `Unknown`.
+    #[arg(long, env = "OPENPXL_GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
+
+    /// Believe the first `X-Forwarded-For` address as the visitor's (only behind a proxy
+    /// that sets it; otherwise visitors could forge it).
+    #[arg(long, env = "OPENPXL_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    /// Answer requests for unknown hosts as if they were for the default domain.
+    #[arg(long, env = "OPENPXL_SERVE_ANY_HOST")]
+    pub serve_any_host: bool,
+
+    /// Links kept in the redirect cache.
+    #[arg(long, env = "OPENPXL_LINK_CACHE_SIZE", default_value_t = 100_000)]
+    pub link_cache_size: usize,
+
+    /// Clicks kept in memory while the database is slow or away; beyond this, redirects
+    /// wait for room instead of dropping clicks.
+    #[arg(long, env = "OPENPXL_CLICK_BUFFER", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub click_buffer: u64,
+
+    /// Seconds a shutdown waits for requests in flight and for clicks to be written.
+    #[arg(long, env = "OPENPXL_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
 
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,

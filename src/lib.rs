@@ -7,23 +7,24 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
+pub mod clicks;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod links;
 pub mod ops;
 pub mod quota;
+pub mod redirect;
 pub mod state;
 pub mod store;
 pub mod timestamp;
 
-use std::future::Future;
+use std::{future::Future, net::SocketAddr};
 
 use axum::{
     Router,
     extract::Request,
-    http::StatusCode,
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use tokio::net::TcpListener;
@@ -36,8 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .layer(http::timeout_layer(&state));
+    let redirects = Router::new()
+        .route("/{route}", get(redirect::visit))
+        .layer(http::timeout_layer(&state));
     let app = Router::new()
         .merge(probes)
+        .merge(redirects)
         .nest("/api/v1", api::router(&state))
         .fallback(not_found);
     http::with_common_layers(app).with_state(state)
@@ -49,24 +54,37 @@ async fn not_found(request: Request) -> Response {
         let method = request.method().clone();
         return api::unknown_endpoint(method, request).await.into_response();
     }
-    (
-        StatusCode::NOT_FOUND,
-        Html(
-            "<!doctype html><html lang=en><meta charset=utf-8><title>Not found</title>\
-             <h1>Not found</h1><p>There is no short link at this address.</p></html>",
-        ),
-    )
-        .into_response()
+    redirect::pages::not_found()
 }
 
 /// Serves `router(state)` on an already-bound listener until `shutdown` completes, then
-/// finishes the requests in flight.
+/// finishes the requests in flight and writes every click still in memory (waiting at most
+/// `OPENPXL_SHUTDOWN_TIMEOUT` for the database).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
+        .await?;
+    if state
+        .clicks
+        .flush_within(state.settings.shutdown_timeout)
         .await
+    {
+        tracing::info!(
+            clicks.written = state.clicks.status().written,
+            "all clicks written"
+        );
+    } else {
+        let status = state.clicks.status();
+        tracing::error!(
+            clicks.lost = status.pending,
+            error = status.last_error.as_deref().unwrap_or("timed out"),
+            "could not write every click before shutdown"
+        );
+    }
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (the database
-//! answers too; 503 otherwise).
+//! answers and clicks are being written; 503 otherwise, with what is wrong).
 
 use std::time::Duration;
 

@@ -1,8 +1,15 @@
-//! What every request handler shares: the store and the server's settings.
+//! What every request handler shares: the store, the server's settings, the link cache and
+//! the click recorder.
 
-use std::{ops::Deref, sync::Arc, time::Duration};
+use std::{ops::Deref, path::PathBuf, sync::Arc, time::Duration};
 
-use crate::{config::ServeArgs, links::Host, store::Store};
+use crate::{
+    clicks::{ClickRecorder, Enricher, RecorderConfig, geo::GeoIp},
+    config::ServeArgs,
+    links::Host,
+    redirect::{invalidation, resolver::LinkResolver},
+    store::Store,
+};
 
 /// Settings the running server needs, derived once from the command line.
 #[derive(Debug, Clone)]
@@ -13,6 +20,12 @@ pub struct Settings {
     pub daily_limit: i64,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
+    pub geoip_db: Option<PathBuf>,
+    pub trust_proxy: bool,
+    pub serve_any_host: bool,
+    pub link_cache_size: usize,
+    pub recorder: RecorderConfig,
+    pub shutdown_timeout: Duration,
 }
 
 impl Settings {
@@ -25,13 +38,40 @@ impl Settings {
             daily_limit: args.daily_limit,
             request_timeout: args.request_timeout(),
             max_body_bytes: args.max_body_bytes,
+            geoip_db: args.geoip_db.clone(),
+            trust_proxy: args.trust_proxy,
+            serve_any_host: args.serve_any_host,
+            link_cache_size: args.link_cache_size,
+            recorder: RecorderConfig {
+                max_pending: usize::try_from(args.click_buffer).unwrap_or(usize::MAX),
+                ..RecorderConfig::default()
+            },
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         })
+    }
+
+    /// The defaults, on `default_domain` (for tests and embedding).
+    pub fn with_default_domain(default_domain: &str) -> Self {
+        Self {
+            default_domain: default_domain.to_owned(),
+            daily_limit: 500,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 * 1024,
+            geoip_db: None,
+            trust_proxy: false,
+            serve_any_host: false,
+            link_cache_size: 100_000,
+            recorder: RecorderConfig::default(),
+            shutdown_timeout: Duration::from_secs(30),
+        }
     }
 }
 
 pub struct App {
     pub store: Store,
     pub settings: Settings,
+    pub links: Arc<LinkResolver>,
+    pub clicks: ClickRecorder,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -39,8 +79,30 @@ pub struct App {
 pub struct AppState(Arc<App>);
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> Self {
-        Self(Arc::new(App { store, settings }))
+    /// Opens the GeoIP database, starts the click recorder and (on Postgres) the listener
+    /// that keeps the link cache in step with other instances.
+    pub fn start(store: Store, settings: Settings) -> anyhow::Result<Self> {
+        let geoip = settings.geoip_db.as_deref().map(GeoIp::open).transpose()?;
+        let (clicks, _recorder) = ClickRecorder::start(
+            store.clone(),
+            Enricher::new(geoip),
+            settings.recorder.clone(),
+        );
+        let links = Arc::new(LinkResolver::new(store.clone(), settings.link_cache_size));
+        invalidation::listen(&store, links.clone());
+        Ok(Self(Arc::new(App {
+            store,
+            settings,
+            links,
+            clicks,
+        })))
+    }
+
+    /// A link was created, changed or deleted: forget it here, and tell other instances.
+    pub async fn link_changed(&self, domain: &str, route: &str) {
+        let key = crate::redirect::resolver::key(domain, route);
+        self.links.invalidate(&key);
+        invalidation::announce(&self.store, &key).await;
     }
 }
 

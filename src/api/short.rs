@@ -67,6 +67,8 @@ pub async fn create(
         }
         None => insert_with_random_route(&state, link).await?,
     };
+    // The route may have been cached as unknown by an earlier visit.
+    state.link_changed(&created.domain, &created.route).await;
     tracing::info!(
         link.id = created.id,
         org.id = caller.org_id,
@@ -135,7 +137,8 @@ async fn usable_domain(
 }
 
 fn refuse_reserved(state: &AppState, domain: &str, route: &Route) -> Result<(), ApiError> {
-    if domain == state.settings.default_domain && route.is_reserved() {
+    let on_default = domain == state.settings.default_domain;
+    if route.is_server_path() || (on_default && route.is_reserved()) {
         return Err(ApiError::bad_request(format!(
             "route {} is reserved by the server on {domain}; choose another route",
             route.as_str()
@@ -276,6 +279,10 @@ pub async fn update(
             _ => error.into(),
         })?
         .ok_or_else(|| not_found(&id))?;
+    state.link_changed(&link.domain, &link.route).await;
+    if updated.route != link.route {
+        state.link_changed(&updated.domain, &updated.route).await;
+    }
     Ok(respond(updated))
 }
 
@@ -291,6 +298,7 @@ pub async fn delete(
         .delete_link(link.id, timestamp::now())
         .await?
         .ok_or_else(|| not_found(&id))?;
+    state.link_changed(&deleted.domain, &deleted.route).await;
     tracing::info!(
         link.id = deleted.id,
         org.id = caller.org_id,

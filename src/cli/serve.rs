@@ -33,7 +33,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         database = ?store.backend(),
         "openpxl is serving"
     );
-    crate::serve(listener, AppState::new(store.clone(), settings), shutdown).await?;
+    crate::serve(
+        listener,
+        AppState::start(store.clone(), settings)?,
+        shutdown,
+    )
+    .await?;
     store.close().await;
     tracing::info!("openpxl stopped");
     Ok(())

@@ -26,6 +26,9 @@ const RESERVED: &[&str] = &[
     "robots",
 ];
 
+/// Paths the server answers on every host (probes), so no link on any domain may take them.
+const SERVER_PATHS: &[&str] = &["healthz", "readyz"];
+
 /// A valid route: 1–100 ASCII letters, digits, `-` and `_`; case-sensitive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route(String);
@@ -52,6 +55,11 @@ impl Route {
     /// Whether the server keeps this route for itself on its default domain.
     pub fn is_reserved(&self) -> bool {
         RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&self.0))
+    }
+
+    /// Whether the server answers this path on every host, custom domains included.
+    pub fn is_server_path(&self) -> bool {
+        SERVER_PATHS.iter().any(|r| r.eq_ignore_ascii_case(&self.0))
     }
 
     pub fn as_str(&self) -> &str {

@@ -179,3 +179,21 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    /// The live link at `domain`/`route`, of any organization: what a visit resolves to.
+    pub async fn resolve_link(
+        &self,
+        domain: &str,
+        route: &str,
+    ) -> Result<Option<ShortLink>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM links WHERE domain = $1 AND route = $2 AND deleted_at IS NULL"
+        );
+        sqlx::query_as(&sql)
+            .bind(domain)
+            .bind(route)
+            .fetch_optional(&self.pool)
+            .await
+    }
+}

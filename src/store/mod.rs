@@ -6,6 +6,7 @@
 //! indexes). Each backend has its own migrations (`migrations/postgres`,
 //! `migrations/sqlite`). The SQL lives in small named functions, one file per table.
 
+mod clicks;
 mod db_bool;
 mod domains;
 mod links;
@@ -14,12 +15,13 @@ mod tokens;
 mod usage;
 mod users;
 
+pub use clicks::ClickRow;
 pub use db_bool::DbBool;
 pub use links::{LinkChanges, NewLink};
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
 pub use users::Role;
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use sqlx::{
@@ -54,10 +56,20 @@ impl Backend {
 }
 
 /// A pool of connections to the database, shared by the whole process.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The URL it was opened with (may hold a password: never printed).
+    url: Arc<str>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -90,7 +102,11 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            url: url.into(),
+        })
     }
 
     /// Applies the migrations of this backend that have not run yet.
@@ -116,6 +132,11 @@ impl Store {
         self.backend
     }
 
+    /// The database URL, for opening a dedicated connection (Postgres LISTEN).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A round trip to the database, for readiness checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         self.pool.execute("SELECT 1").await.map(|_| ())
@@ -123,6 +144,16 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// `pg_notify(channel, payload)` (Postgres only).
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT CAST(pg_notify($1, $2) AS TEXT)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 }
 

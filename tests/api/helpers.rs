@@ -63,6 +63,36 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// Postgres only: refuses (and cuts) or allows again every connection to this database,
+    /// to play a database outage.
+    pub async fn set_reachable(&self, reachable: bool) {
+        use sqlx::Connection;
+        let (admin_url, name) = self.postgres.as_ref().expect("a Postgres test database");
+        let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+        sqlx::query(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"
+        ))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        if !reachable {
+            sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            )
+            .bind(name)
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        }
+        admin.close().await.ok();
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((admin_url, name)) = self.postgres.take() else {
@@ -91,18 +121,17 @@ impl Drop for TestDatabase {
 }
 
 pub fn test_settings() -> Settings {
-    Settings {
-        default_domain: DEFAULT_DOMAIN.to_owned(),
-        daily_limit: 500,
-        request_timeout: Duration::from_secs(30),
-        max_body_bytes: 64 * 1024,
-    }
+    let mut settings = Settings::with_default_domain(DEFAULT_DOMAIN);
+    // Short enough that a test waiting on a batch never waits long; tests still flush.
+    settings.recorder.flush_interval = Duration::from_millis(50);
+    settings
 }
 
 /// One running server process (in this test's runtime).
 pub struct Server {
     pub address: String,
     pub store: Store,
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -117,13 +146,14 @@ impl Server {
             .expect("bind an ephemeral port");
         let address = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, signal) = oneshot::channel();
-        let state = AppState::new(store.clone(), settings);
-        let handle = tokio::spawn(openpxl::serve(listener, state, async {
+        let state = AppState::start(store.clone(), settings).expect("start the app");
+        let handle = tokio::spawn(openpxl::serve(listener, state.clone(), async {
             signal.await.ok();
         }));
         Self {
             address,
             store,
+            state,
             shutdown: Some(shutdown),
             handle: Some(handle),
         }
@@ -302,4 +332,70 @@ pub async fn error_message(response: Response, status: u16) -> String {
 /// `https://`-less id of a short object.
 pub fn id_of(short: &Value) -> String {
     short["id"].as_str().expect("id is a string").to_owned()
+}
+
+pub const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+                                  (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+pub const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) \
+                                 AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 \
+                                 Mobile/15E148 Safari/604.1";
+
+impl TestApp {
+    /// A visit to `http://{host}{path}` as a browser with `user_agent` would make it (the
+    /// redirect is not followed).
+    pub async fn visit(&self, host: &str, path: &str, user_agent: &str) -> Response {
+        self.visit_with(host, path, user_agent, &[]).await
+    }
+
+    pub async fn visit_with(
+        &self,
+        host: &str,
+        path: &str,
+        user_agent: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        visit_server(
+            &self.client,
+            &self.server.address,
+            host,
+            path,
+            user_agent,
+            headers,
+        )
+        .await
+    }
+
+    /// Waits until every click of the visits made so far is in the database.
+    pub async fn flush_clicks(&self) {
+        self.server.state.clicks.flush().await;
+    }
+
+    /// The internal id of a live link.
+    pub async fn link_id(&self, domain: &str, route: &str) -> i64 {
+        self.store()
+            .resolve_link(domain, route)
+            .await
+            .unwrap()
+            .expect("link exists")
+            .id
+    }
+}
+
+/// A visit to a given server.
+pub async fn visit_server(
+    client: &reqwest::Client,
+    address: &str,
+    host: &str,
+    path: &str,
+    user_agent: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut request = client
+        .get(format!("{address}{path}"))
+        .header("host", host)
+        .header("user-agent", user_agent);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
 }

@@ -6,8 +6,10 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod clicks;
 mod ops;
 mod quota;
+mod redirect;
 mod short_create;
 mod short_read;
 mod short_update;

@@ -1,0 +1,15 @@
+//! Click capture off the request path: the [`ClickEvent`] a redirect hands over, its
+//! enrichment (User-Agent, GeoIP, referrer and utm, visitor key) and the batching
+//! [`ClickRecorder`] that writes it.
+
+mod enrich;
+mod event;
+pub mod geo;
+mod recorder;
+pub mod referrer;
+pub mod user_agent;
+pub mod visitor;
+
+pub use enrich::{Enricher, first_language};
+pub use event::ClickEvent;
+pub use recorder::{ClickRecorder, RecorderConfig, RecorderStatus};

@@ -1,0 +1,76 @@
+//! Where a visit goes: the link's destination with the short URL's query parameters merged
+//! in. The destination's own parameters win on a conflict; the others are appended in the
+//! order the visitor sent them.
+
+use url::Url;
+
+/// The `Location` for a visit with `visit_query` (the short URL's raw query, if any).
+pub fn location(destination: &Url, destination_text: &str, visit_query: Option<&str>) -> String {
+    let Some(visit_query) = visit_query.filter(|q| !q.is_empty()) else {
+        return destination_text.to_owned();
+    };
+    let own: Vec<(String, String)> = destination.query_pairs().into_owned().collect();
+    let added: Vec<(String, String)> = url::form_urlencoded::parse(visit_query.as_bytes())
+        .into_owned()
+        .filter(|(name, _)| !own.iter().any(|(own_name, _)| own_name == name))
+        .collect();
+    if added.is_empty() {
+        return destination_text.to_owned();
+    }
+    let mut merged = destination.clone();
+    merged.query_pairs_mut().extend_pairs(added);
+    merged.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merge(destination: &str, query: Option<&str>) -> String {
+        location(&Url::parse(destination).unwrap(), destination, query)
+    }
+
+    #[test]
+    fn without_a_query_the_destination_is_kept_exactly() {
+        assert_eq!(
+            merge("https://example.com/a?x=1#top", None),
+            "https://example.com/a?x=1#top"
+        );
+        assert_eq!(
+            merge("https://example.com/a", Some("")),
+            "https://example.com/a"
+        );
+    }
+
+    #[test]
+    fn visit_parameters_are_appended() {
+        assert_eq!(
+            merge("https://example.com/a", Some("utm_source=news&ref=1")),
+            "https://example.com/a?utm_source=news&ref=1"
+        );
+        assert_eq!(
+            merge("https://example.com/a?x=1", Some("y=2")),
+            "https://example.com/a?x=1&y=2"
+        );
+    }
+
+    #[test]
+    fn the_destinations_own_parameters_win() {
+        assert_eq!(
+            merge("https://example.com/?x=1", Some("x=2&y=3")),
+            "https://example.com/?x=1&y=3"
+        );
+        assert_eq!(
+            merge("https://example.com/?x=1", Some("x=9")),
+            "https://example.com/?x=1"
+        );
+    }
+
+    #[test]
+    fn fragments_stay_at_the_end_and_values_are_encoded() {
+        assert_eq!(
+            merge("https://example.com/p#frag", Some("q=a%20b")),
+            "https://example.com/p?q=a+b#frag"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! Keeping every instance's link cache true: a change made through the API is announced on
+//! the Postgres channel `openpxl_links` (payload: the link's `domain/route`, or `*` for
+//! "forget everything"), and every instance listens and forgets that entry. If the listening
+//! connection drops, notifications may have been missed, so the whole cache is dropped.
+//!
+//! SQLite has no such channel: a SQLite database serves one instance, whose own changes
+//! invalidate its cache directly.
+
+use std::sync::Arc;
+
+use sqlx::postgres::PgListener;
+use tokio::task::JoinHandle;
+
+use super::resolver::LinkResolver;
+use crate::store::{Backend, Store};
+
+pub const CHANNEL: &str = "openpxl_links";
+pub const EVERYTHING: &str = "*";
+
+/// Tells the other instances that a cache key changed. Failure only delays them until the
+/// cache entry expires, so it is logged, not returned.
+pub async fn announce(store: &Store, key: &str) {
+    if store.backend() != Backend::Postgres {
+        return;
+    }
+    if let Err(error) = store.notify(CHANNEL, key).await {
+        tracing::warn!(%error, "could not announce a link change to other instances");
+    }
+}
+
+/// Listens for changes announced by any instance (Postgres only).
+pub fn listen(store: &Store, resolver: Arc<LinkResolver>) -> Option<JoinHandle<()>> {
+    if store.backend() != Backend::Postgres {
+        return None;
+    }
+    let url = store.url().to_owned();
+    Some(tokio::spawn(async move {
+        loop {
+            match PgListener::connect(&url).await {
+                Ok(mut listener) => {
+                    if let Err(error) = listener.listen(CHANNEL).await {
+                        tracing::warn!(%error, "cannot LISTEN for link changes; retrying");
+                    } else {
+                        // Anything changed while we were not listening is unknown.
+                        resolver.invalidate_all();
+                        receive(&mut listener, &resolver).await;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot connect to LISTEN for link changes; retrying")
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }))
+}
+
+async fn receive(listener: &mut PgListener, resolver: &LinkResolver) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) if notification.payload() == EVERYTHING => {
+                resolver.invalidate_all()
+            }
+            Ok(Some(notification)) => resolver.invalidate(notification.payload()),
+            Ok(None) => {
+                // The connection dropped; PgListener reconnects on the next call.
+                tracing::warn!("lost the LISTEN connection; forgetting all cached links");
+                resolver.invalidate_all();
+            }
+            Err(error) => {
+                tracing::warn!(%error, "LISTEN failed");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The hot path: `GET`/`HEAD https://<domain>/<route>`.
+//!
+//! The `Host` header picks the domain; the link comes from the in-process cache
+//! ([`resolver`]); the answer is a 302 (or a page); the click is handed to the recorder's
+//! channel and the visitor never waits for a database write.
+
+pub mod crawler;
+pub mod destination;
+pub mod invalidation;
+pub mod pages;
+pub mod resolver;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    extract::{ConnectInfo, Path, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::{clicks::ClickEvent, links::Route, state::AppState, timestamp};
+use crawler::Visitor;
+
+/// `GET /{route}` (HEAD too).
+pub async fn visit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(route): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if Route::parse(&route).is_err() {
+        return pages::not_found();
+    }
+    let Some(domain) = domain_of(&state, &headers, &uri).await else {
+        return pages::not_found();
+    };
+    let target = match state.links.resolve(&domain, &route).await {
+        Ok(Some(target)) => target,
+        Ok(None) => return pages::not_found(),
+        Err(error) => {
+            tracing::error!(%error, "cannot resolve a link");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the link database is unavailable; try again shortly",
+            )
+                .into_response();
+        }
+    };
+    let user_agent = text(&headers, header::USER_AGENT).unwrap_or_default();
+    // A HEAD request is a link checker, not a person following the link.
+    let visitor = if method == Method::HEAD {
+        Visitor::Bot
+    } else {
+        Visitor::of(user_agent)
+    };
+    let location =
+        destination::location(&target.destination, &target.destination_text, uri.query());
+    let event = ClickEvent {
+        at: timestamp::now(),
+        link_id: target.link_id,
+        org_id: target.org_id,
+        bot: visitor.is_bot(),
+        ip: client_ip(&state, &headers, peer),
+        user_agent: user_agent.to_owned(),
+        referer: text(&headers, header::REFERER).map(str::to_owned),
+        accept_language: text(&headers, header::ACCEPT_LANGUAGE).map(str::to_owned),
+        utm_source: None,
+        utm_medium: None,
+        utm_campaign: None,
+    };
+    state.clicks.record(with_utm(event, uri.query())).await;
+    match visitor {
+        Visitor::PreviewCrawler => pages::preview(&target),
+        Visitor::Human if target.consent || target.favicon.is_some() => {
+            pages::interstitial(&target, &location)
+        }
+        Visitor::Human | Visitor::Bot => found(&location),
+    }
+}
+
+/// 302 to `location`, never cached, so every visit reaches the server and is counted.
+fn found(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, location),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, max-age=0"),
+                ),
+            ],
+        )
+            .into_response(),
+        Err(_) => pages::not_found(),
+    }
+}
+
+/// The short domain a request is for: its `Host`, if that is the default domain or a custom
+/// domain; otherwise the default domain when `OPENPXL_SERVE_ANY_HOST` says so.
+async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let host = text(headers, header::HOST).or_else(|| uri.authority().map(|a| a.as_str()))?;
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let default = &state.settings.default_domain;
+    if &host == default {
+        return Some(host);
+    }
+    match state.links.is_custom_domain(&host).await {
+        Ok(true) => Some(host),
+        Ok(false) if state.settings.serve_any_host => Some(default.clone()),
+        Ok(false) => None,
+        Err(error) => {
+            tracing::error!(%error, "cannot look up a domain");
+            None
+        }
+    }
+}
+
+/// The visitor's address: the socket's peer, or the first `X-Forwarded-For` address when
+/// the server is told to trust its proxy. Used for GeoIP and the visitor key only.
+fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+    if state.settings.trust_proxy
+        && let Some(forwarded) = text(headers, "x-forwarded-for")
+        && let Some(first) = forwarded.split(',').next()
+        && let Ok(ip) = first.trim().parse::<IpAddr>()
+    {
+        return ip;
+    }
+    peer.ip()
+}
+
+fn with_utm(mut event: ClickEvent, query: Option<&str>) -> ClickEvent {
+    let Some(query) = query else { return event };
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let slot = match name.as_ref() {
+            "utm_source" => &mut event.utm_source,
+            "utm_medium" => &mut event.utm_medium,
+            "utm_campaign" => &mut event.utm_campaign,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(value.into_owned());
+        }
+    }
+    event
+}
+
+fn text(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,166 @@
+//! `(domain, route) → link`, through an in-process cache.
+//!
+//! Found links are cached for [`FOUND_TTL`], unknown routes for [`MISSING_TTL`] (negative
+//! caching: a flood of visits to a dead link costs one query). Every change made through the
+//! API invalidates its entries at once on this instance and, on Postgres, on every other
+//! instance through LISTEN/NOTIFY ([`super::invalidation`]); the TTLs are only a safety net.
+//! Concurrent misses of one key wait for a single query. A load that raced with an
+//! invalidation is answered but not cached, so the cache never keeps a stale link.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use quick_cache::sync::Cache;
+use url::Url;
+
+use crate::{links::ShortLink, store::Store};
+
+pub const FOUND_TTL: Duration = Duration::from_secs(300);
+pub const MISSING_TTL: Duration = Duration::from_secs(30);
+const HOST_TTL: Duration = Duration::from_secs(60);
+
+/// What a redirect needs to know about a link.
+#[derive(Debug)]
+pub struct RedirectTarget {
+    pub link_id: i64,
+    pub org_id: i64,
+    pub domain: String,
+    pub route: String,
+    pub destination: Url,
+    pub destination_text: String,
+    pub consent: bool,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub favicon: Option<String>,
+}
+
+impl RedirectTarget {
+    fn from_link(link: ShortLink) -> Option<Self> {
+        let destination = Url::parse(&link.destination).ok()?;
+        Some(Self {
+            link_id: link.id,
+            org_id: link.org_id,
+            domain: link.domain,
+            route: link.route,
+            destination,
+            destination_text: link.destination,
+            consent: link.consent,
+            title: link.title,
+            description: link.description,
+            image: link.image,
+            favicon: link.favicon,
+        })
+    }
+}
+
+#[derive(Clone)]
+struct Entry {
+    target: Option<Arc<RedirectTarget>>,
+    expires: Instant,
+}
+
+pub struct LinkResolver {
+    store: Store,
+    links: Cache<String, Entry>,
+    /// Whether a host is a custom domain of some organization.
+    hosts: Cache<String, (bool, Instant)>,
+    /// Bumped by every invalidation; a load that saw it change does not cache its result.
+    generation: AtomicU64,
+}
+
+/// The cache key of a link.
+pub fn key(domain: &str, route: &str) -> String {
+    let mut key = String::with_capacity(domain.len() + route.len() + 1);
+    key.push_str(domain);
+    key.push('/');
+    key.push_str(route);
+    key
+}
+
+impl LinkResolver {
+    pub fn new(store: Store, capacity: usize) -> Self {
+        Self {
+            store,
+            links: Cache::new(capacity.max(16)),
+            hosts: Cache::new(1024),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The live link at `domain`/`route`, if any.
+    pub async fn resolve(
+        &self,
+        domain: &str,
+        route: &str,
+    ) -> Result<Option<Arc<RedirectTarget>>, sqlx::Error> {
+        let key = key(domain, route);
+        let now = Instant::now();
+        if let Some(entry) = self.links.get(key.as_str())
+            && entry.expires > now
+        {
+            return Ok(entry.target);
+        }
+        let guard = match self.links.get_value_or_guard_async(key.as_str()).await {
+            Ok(entry) if entry.expires > Instant::now() => return Ok(entry.target),
+            Ok(_stale) => None,
+            Err(guard) => Some(guard),
+        };
+        let generation = self.generation.load(Ordering::Acquire);
+        let target = self
+            .store
+            .resolve_link(domain, route)
+            .await?
+            .and_then(RedirectTarget::from_link)
+            .map(Arc::new);
+        let ttl = if target.is_some() {
+            FOUND_TTL
+        } else {
+            MISSING_TTL
+        };
+        let entry = Entry {
+            target: target.clone(),
+            expires: Instant::now() + ttl,
+        };
+        if self.generation.load(Ordering::Acquire) == generation {
+            match guard {
+                Some(guard) => {
+                    guard.insert(entry).ok();
+                }
+                None => self.links.insert(key, entry),
+            }
+        }
+        Ok(target)
+    }
+
+    /// Whether `host` is a custom short domain of some organization.
+    pub async fn is_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
+        if let Some((known, expires)) = self.hosts.get(host)
+            && expires > Instant::now()
+        {
+            return Ok(known);
+        }
+        let known = self.store.domain_owner(host).await?.is_some();
+        self.hosts
+            .insert(host.to_owned(), (known, Instant::now() + HOST_TTL));
+        Ok(known)
+    }
+
+    /// Forgets one link (it was created, changed or deleted).
+    pub fn invalidate(&self, key: &str) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.links.remove(key);
+    }
+
+    /// Forgets everything (a change we may have missed, or a domain added).
+    pub fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.links.clear();
+        self.hosts.clear();
+    }
+}

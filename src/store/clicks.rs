@@ -1,0 +1,251 @@
+//! Writing clicks: batched multi-row inserts plus the links' click counters, in one
+//! transaction; and the daily visitor salts.
+
+use std::collections::BTreeMap;
+
+use sqlx::Any;
+
+use super::Store;
+use crate::timestamp::Millis;
+
+/// One click, enriched and ready to store. Holds no IP address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickRow {
+    pub org_id: i64,
+    pub link_id: i64,
+    pub at: Millis,
+    pub bot: bool,
+    pub visitor: Vec<u8>,
+    pub country: String,
+    pub city: String,
+    pub device: String,
+    pub browser: String,
+    pub os: String,
+    pub referrer: String,
+    pub source: String,
+    pub medium: String,
+    pub campaign: Option<String>,
+    pub language: String,
+}
+
+const CLICK_COLUMNS: usize = 15;
+/// Rows per INSERT: keeps the parameter count under SQLite's limit (32766) and Postgres's
+/// (65535).
+const ROWS_PER_INSERT: usize = 1000;
+/// Links per counter UPDATE (3 parameters each).
+const LINKS_PER_UPDATE: usize = 1000;
+
+/// `($1, $2, ...), ($n, ...)` for `rows` rows of `columns` parameters.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * columns + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+impl Store {
+    /// Stores a batch of clicks and adds the human ones to their links' `clicks`, moving
+    /// `updated_at` forward to the last click. All or nothing.
+    pub async fn record_clicks(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, \
+                 browser, os, referrer, source, medium, campaign, language) VALUES {}",
+                placeholders(chunk.len(), CLICK_COLUMNS)
+            );
+            let mut query = sqlx::query::<Any>(&sql);
+            for row in chunk {
+                query = query
+                    .bind(row.org_id)
+                    .bind(row.link_id)
+                    .bind(row.at)
+                    .bind(row.bot)
+                    .bind(row.visitor.clone())
+                    .bind(row.country.clone())
+                    .bind(row.city.clone())
+                    .bind(row.device.clone())
+                    .bind(row.browser.clone())
+                    .bind(row.os.clone())
+                    .bind(row.referrer.clone())
+                    .bind(row.source.clone())
+                    .bind(row.medium.clone())
+                    .bind(row.campaign.clone())
+                    .bind(row.language.clone());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let counters = human_clicks_per_link(rows);
+        let counters: Vec<_> = counters.into_iter().collect();
+        for chunk in counters.chunks(LINKS_PER_UPDATE) {
+            // VALUES columns are column1.. on both backends; UPDATE ... FROM works on both.
+            let sql = format!(
+                "UPDATE links SET clicks = clicks + v.column2, \
+                   updated_at = CASE WHEN links.updated_at < v.column3 THEN v.column3 \
+                                ELSE links.updated_at END \
+                 FROM (VALUES {}) AS v WHERE links.id = v.column1",
+                placeholders(chunk.len(), 3)
+            );
+            let mut query = sqlx::query::<Any>(&sql);
+            for (link_id, (count, last)) in chunk {
+                query = query.bind(*link_id).bind(*count).bind(*last);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
+    /// The visitor salt of a UTC day, created by whichever instance asks first. Deletes the
+    /// salts of days before yesterday.
+    pub async fn visitor_salt(&self, day: i64, fresh: Vec<u8>) -> Result<Vec<u8>, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO visitor_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
+        )
+        .bind(day)
+        .bind(fresh)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("DELETE FROM visitor_salts WHERE day < $1")
+            .bind(day - 1)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
+            .bind(day)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// How many clicks a link has in the click table: (human, bot).
+    pub async fn count_link_clicks(&self, link_id: i64) -> Result<(i64, i64), sqlx::Error> {
+        let human: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM clicks WHERE link_id = $1 AND bot = $2")
+                .bind(link_id)
+                .bind(false)
+                .fetch_one(&self.pool)
+                .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clicks WHERE link_id = $1")
+            .bind(link_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((human, total - human))
+    }
+
+    /// Every row of the click table for a link, oldest first (for tests and exports).
+    pub async fn link_clicks(&self, link_id: i64) -> Result<Vec<ClickRow>, sqlx::Error> {
+        let rows: Vec<ClickRecord> = sqlx::query_as(
+            "SELECT org_id, link_id, at, bot, visitor, country, city, device, browser, os, \
+                    referrer, source, medium, campaign, language \
+             FROM clicks WHERE link_id = $1 ORDER BY id",
+        )
+        .bind(link_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ClickRow::from).collect())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ClickRecord {
+    org_id: i64,
+    link_id: i64,
+    at: i64,
+    #[sqlx(try_from = "super::DbBool")]
+    bot: bool,
+    visitor: Vec<u8>,
+    country: String,
+    city: String,
+    device: String,
+    browser: String,
+    os: String,
+    referrer: String,
+    source: String,
+    medium: String,
+    campaign: Option<String>,
+    language: String,
+}
+
+impl From<ClickRecord> for ClickRow {
+    fn from(r: ClickRecord) -> Self {
+        Self {
+            org_id: r.org_id,
+            link_id: r.link_id,
+            at: r.at,
+            bot: r.bot,
+            visitor: r.visitor,
+            country: r.country,
+            city: r.city,
+            device: r.device,
+            browser: r.browser,
+            os: r.os,
+            referrer: r.referrer,
+            source: r.source,
+            medium: r.medium,
+            campaign: r.campaign,
+            language: r.language,
+        }
+    }
+}
+
+/// Human clicks per link in a batch: (count, time of the last one).
+fn human_clicks_per_link(rows: &[ClickRow]) -> BTreeMap<i64, (i64, Millis)> {
+    let mut counters = BTreeMap::new();
+    for row in rows.iter().filter(|r| !r.bot) {
+        let entry = counters.entry(row.link_id).or_insert((0, row.at));
+        entry.0 += 1;
+        entry.1 = entry.1.max(row.at);
+    }
+    counters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_row_by_row() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+    }
+
+    #[test]
+    fn only_human_clicks_count_and_the_last_time_wins() {
+        let row = |link_id, at, bot| ClickRow {
+            org_id: 1,
+            link_id,
+            at,
+            bot,
+            visitor: vec![],
+            country: String::new(),
+            city: String::new(),
+            device: String::new(),
+            browser: String::new(),
+            os: String::new(),
+            referrer: String::new(),
+            source: String::new(),
+            medium: String::new(),
+            campaign: None,
+            language: String::new(),
+        };
+        let counters = human_clicks_per_link(&[
+            row(1, 5, false),
+            row(1, 9, false),
+            row(1, 20, true),
+            row(2, 3, true),
+        ]);
+        assert_eq!(counters.into_iter().collect::<Vec<_>>(), [(1, (2, 9))]);
+    }
+}
