@@ -37,15 +37,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .layer(http::timeout_layer(&state));
+    // The hot path stays lean: no per-request span, log line, request id or compression.
     let redirects = Router::new()
         .route("/{route}", get(redirect::visit))
         .layer(http::timeout_layer(&state));
     let app = Router::new()
         .merge(probes)
-        .merge(redirects)
         .nest("/api/v1", api::router(&state))
         .fallback(not_found);
-    http::with_common_layers(app).with_state(state)
+    http::with_common_layers(app)
+        .merge(redirects)
+        .with_state(state)
 }
 
 /// Anything no route claims: JSON under /api, a small HTML page elsewhere.

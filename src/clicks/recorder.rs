@@ -12,7 +12,10 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -45,7 +48,7 @@ impl Default for RecorderConfig {
         Self {
             channel_capacity: 16_384,
             max_pending: 100_000,
-            batch_size: 2_000,
+            batch_size: 10_000,
             flush_interval: Duration::from_millis(250),
         }
     }
@@ -54,6 +57,8 @@ impl Default for RecorderConfig {
 /// What the recorder is doing, for `/readyz` and the logs.
 #[derive(Debug, Clone, Default)]
 pub struct RecorderStatus {
+    /// Events handed over since start (one per visit served).
+    pub received: u64,
     /// Events in memory, not yet written.
     pub pending: usize,
     /// Clicks written since start.
@@ -72,6 +77,7 @@ enum Command {
 pub struct ClickRecorder {
     commands: mpsc::Sender<Command>,
     status: Arc<Mutex<RecorderStatus>>,
+    received: Arc<AtomicU64>,
 }
 
 impl ClickRecorder {
@@ -94,14 +100,24 @@ impl ClickRecorder {
             salts: HashMap::new(),
             status: status.clone(),
         };
-        (Self { commands, status }, tokio::spawn(worker.run()))
+        let received = Arc::new(AtomicU64::new(0));
+        (
+            Self {
+                commands,
+                status,
+                received,
+            },
+            tokio::spawn(worker.run()),
+        )
     }
 
     /// Hands a click to the recorder, waiting for room if it is behind.
     pub async fn record(&self, event: ClickEvent) {
         if self.commands.send(Command::Click(event)).await.is_err() {
             tracing::error!("click recorder has stopped; a click was not recorded");
+            return;
         }
+        self.received.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Waits until every click handed over before this call has been written.
@@ -120,6 +136,7 @@ impl ClickRecorder {
     pub fn status(&self) -> RecorderStatus {
         let mut status = self.status.lock().expect("status lock").clone();
         status.pending += self.commands.max_capacity() - self.commands.capacity();
+        status.received = self.received.load(Ordering::Relaxed);
         status
     }
 }

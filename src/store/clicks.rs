@@ -1,11 +1,11 @@
-//! Writing clicks: batched multi-row inserts plus the links' click counters, in one
-//! transaction; and the daily visitor salts.
+//! Writing clicks: batched multi-row inserts plus the links' click counters (a multi-row
+//! upsert into `link_counters`), in one transaction; and the daily visitor salts.
 
 use std::collections::BTreeMap;
 
 use sqlx::Any;
 
-use super::Store;
+use super::{Backend, Store};
 use crate::timestamp::Millis;
 
 /// One click, enriched and ready to store. Holds no IP address.
@@ -32,22 +32,27 @@ const CLICK_COLUMNS: usize = 15;
 /// Rows per INSERT: keeps the parameter count under SQLite's limit (32766) and Postgres's
 /// (65535).
 const ROWS_PER_INSERT: usize = 1000;
-/// Links per counter UPDATE (3 parameters each).
-const LINKS_PER_UPDATE: usize = 1000;
+/// Links per counter upsert (4 parameters each).
+const LINKS_PER_UPSERT: usize = 1000;
 
-/// `($1, $2, ...), ($n, ...)` for `rows` rows of `columns` parameters.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
+/// `(?, ?, ...), (...)` or `($1, $2, ...), ($n, ...)` for `rows` rows of `columns`
+/// parameters. SQLite gets anonymous `?`: with thousands of parameters, numbered ones cost
+/// it a name lookup each (quadratic in the statement's size).
+fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
+        sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..columns {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * columns + column + 1));
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(row * columns + column + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -55,8 +60,8 @@ fn placeholders(rows: usize, columns: usize) -> String {
 }
 
 impl Store {
-    /// Stores a batch of clicks and adds the human ones to their links' `clicks`, moving
-    /// `updated_at` forward to the last click. All or nothing.
+    /// Stores a batch of clicks and adds the human ones to their links' counters (count and
+    /// time of the last click). All or nothing.
     pub async fn record_clicks(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         if rows.is_empty() {
             return Ok(());
@@ -66,9 +71,10 @@ impl Store {
             let sql = format!(
                 "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, \
                  browser, os, referrer, source, medium, campaign, language) VALUES {}",
-                placeholders(chunk.len(), CLICK_COLUMNS)
+                placeholders(self.backend, chunk.len(), CLICK_COLUMNS)
             );
-            let mut query = sqlx::query::<Any>(&sql);
+            // Full chunks reuse one prepared statement; odd-sized ones are not kept.
+            let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
             for row in chunk {
                 query = query
                     .bind(row.org_id)
@@ -89,20 +95,24 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        let counters = human_clicks_per_link(rows);
-        let counters: Vec<_> = counters.into_iter().collect();
-        for chunk in counters.chunks(LINKS_PER_UPDATE) {
-            // VALUES columns are column1.. on both backends; UPDATE ... FROM works on both.
+        let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
+        for chunk in counters.chunks(LINKS_PER_UPSERT) {
             let sql = format!(
-                "UPDATE links SET clicks = clicks + v.column2, \
-                   updated_at = CASE WHEN links.updated_at < v.column3 THEN v.column3 \
-                                ELSE links.updated_at END \
-                 FROM (VALUES {}) AS v WHERE links.id = v.column1",
-                placeholders(chunk.len(), 3)
+                "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) VALUES {} \
+                 ON CONFLICT (link_id) DO UPDATE SET \
+                   clicks = link_counters.clicks + excluded.clicks, \
+                   last_click_at = CASE WHEN link_counters.last_click_at < excluded.last_click_at \
+                                   THEN excluded.last_click_at \
+                                   ELSE link_counters.last_click_at END",
+                placeholders(self.backend, chunk.len(), 4)
             );
-            let mut query = sqlx::query::<Any>(&sql);
-            for (link_id, (count, last)) in chunk {
-                query = query.bind(*link_id).bind(*count).bind(*last);
+            let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == LINKS_PER_UPSERT);
+            for (link_id, counter) in chunk {
+                query = query
+                    .bind(*link_id)
+                    .bind(counter.org_id)
+                    .bind(counter.clicks)
+                    .bind(counter.last_at);
             }
             query.execute(&mut *tx).await?;
         }
@@ -200,13 +210,26 @@ impl From<ClickRecord> for ClickRow {
     }
 }
 
-/// Human clicks per link in a batch: (count, time of the last one).
-fn human_clicks_per_link(rows: &[ClickRow]) -> BTreeMap<i64, (i64, Millis)> {
+/// The human clicks of one link in a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counter {
+    org_id: i64,
+    clicks: i64,
+    last_at: Millis,
+}
+
+/// Human clicks per link in a batch, each link once (a multi-row upsert may not touch a
+/// row twice).
+fn human_clicks_per_link(rows: &[ClickRow]) -> BTreeMap<i64, Counter> {
     let mut counters = BTreeMap::new();
     for row in rows.iter().filter(|r| !r.bot) {
-        let entry = counters.entry(row.link_id).or_insert((0, row.at));
-        entry.0 += 1;
-        entry.1 = entry.1.max(row.at);
+        let counter = counters.entry(row.link_id).or_insert(Counter {
+            org_id: row.org_id,
+            clicks: 0,
+            last_at: row.at,
+        });
+        counter.clicks += 1;
+        counter.last_at = counter.last_at.max(row.at);
     }
     counters
 }
@@ -216,9 +239,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_numbered_row_by_row() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(placeholders(1, 1), "($1)");
+    fn placeholders_are_numbered_row_by_row_on_postgres() {
+        assert_eq!(
+            placeholders(Backend::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(placeholders(Backend::Postgres, 1, 1), "($1)");
+    }
+
+    #[test]
+    fn placeholders_are_anonymous_on_sqlite() {
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 
     #[test]
@@ -246,6 +277,11 @@ mod tests {
             row(1, 20, true),
             row(2, 3, true),
         ]);
-        assert_eq!(counters.into_iter().collect::<Vec<_>>(), [(1, (2, 9))]);
+        let expected = Counter {
+            org_id: 1,
+            clicks: 2,
+            last_at: 9,
+        };
+        assert_eq!(counters.into_iter().collect::<Vec<_>>(), [(1, expected)]);
     }
 }

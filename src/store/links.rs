@@ -4,8 +4,13 @@
 use super::Store;
 use crate::links::ShortLink;
 
-const LINK_COLUMNS: &str = "id, org_id, domain, route, destination, consent, title, description, \
-                            image, favicon, clicks, created_at, updated_at";
+/// A link with its click counter: `updated_at` is the later of the link's own last change
+/// and its last click.
+const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
+       l.title, l.description, l.image, l.favicon, COALESCE(c.clicks, 0) AS clicks, l.created_at, \
+       CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
+         AS updated_at \
+     FROM links l LEFT JOIN link_counters c ON c.link_id = l.id";
 
 /// A link about to be created.
 #[derive(Debug, Clone)]
@@ -37,23 +42,33 @@ pub struct LinkChanges {
 impl Store {
     /// Inserts a link; a route taken on its domain is a unique violation.
     pub async fn insert_link(&self, link: &NewLink, now: i64) -> Result<ShortLink, sqlx::Error> {
-        let sql = format!(
+        sqlx::query_as(
             "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
                                 image, favicon, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {LINK_COLUMNS}"
-        );
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             RETURNING id, org_id, domain, route, destination, consent, title, description, \
+                       image, favicon, CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
+        )
+        .bind(link.org_id)
+        .bind(&link.domain)
+        .bind(&link.route)
+        .bind(&link.destination)
+        .bind(link.consent)
+        .bind(&link.title)
+        .bind(&link.description)
+        .bind(&link.image)
+        .bind(&link.favicon)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// A link by id, deleted or not.
+    async fn link_by_id(&self, link_id: i64) -> Result<Option<ShortLink>, sqlx::Error> {
+        let sql = format!("{LINK_SELECT} WHERE l.id = $1");
         sqlx::query_as(&sql)
-            .bind(link.org_id)
-            .bind(&link.domain)
-            .bind(&link.route)
-            .bind(&link.destination)
-            .bind(link.consent)
-            .bind(&link.title)
-            .bind(&link.description)
-            .bind(&link.image)
-            .bind(&link.favicon)
-            .bind(now)
-            .fetch_one(&self.pool)
+            .bind(link_id)
+            .fetch_optional(&self.pool)
             .await
     }
 
@@ -65,8 +80,8 @@ impl Store {
         route: &str,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
         let sql = format!(
-            "SELECT {LINK_COLUMNS} FROM links \
-             WHERE org_id = $1 AND domain = $2 AND route = $3 AND deleted_at IS NULL"
+            "{LINK_SELECT} \
+             WHERE l.org_id = $1 AND l.domain = $2 AND l.route = $3 AND l.deleted_at IS NULL"
         );
         sqlx::query_as(&sql)
             .bind(org_id)
@@ -83,8 +98,8 @@ impl Store {
         route: &str,
     ) -> Result<Vec<ShortLink>, sqlx::Error> {
         let sql = format!(
-            "SELECT {LINK_COLUMNS} FROM links \
-             WHERE org_id = $1 AND route = $2 AND deleted_at IS NULL ORDER BY domain"
+            "{LINK_SELECT} WHERE l.org_id = $1 AND l.route = $2 AND l.deleted_at IS NULL \
+             ORDER BY l.domain"
         );
         sqlx::query_as(&sql)
             .bind(org_id)
@@ -101,8 +116,8 @@ impl Store {
         skip: i64,
     ) -> Result<Vec<ShortLink>, sqlx::Error> {
         let sql = format!(
-            "SELECT {LINK_COLUMNS} FROM links WHERE org_id = $1 AND deleted_at IS NULL \
-             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+            "{LINK_SELECT} WHERE l.org_id = $1 AND l.deleted_at IS NULL \
+             ORDER BY l.created_at DESC, l.id DESC LIMIT $2 OFFSET $3"
         );
         sqlx::query_as(&sql)
             .bind(org_id)
@@ -119,15 +134,20 @@ impl Store {
             .await
     }
 
-    /// Applies `changes` in one statement, so concurrent updates of different fields and
-    /// the recorder's click counts never overwrite each other. `None` if the link is gone.
+    /// Applies `changes` in one statement, so concurrent updates of different fields never
+    /// overwrite each other. `None` if the link is gone.
     pub async fn update_link(
         &self,
         link_id: i64,
         changes: &LinkChanges,
         now: i64,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
-        let sql = format!(
+        let nullable = |field: &Option<Option<String>>| (field.is_some(), field.clone().flatten());
+        let (set_title, title) = nullable(&changes.title);
+        let (set_description, description) = nullable(&changes.description);
+        let (set_image, image) = nullable(&changes.image);
+        let (set_favicon, favicon) = nullable(&changes.favicon);
+        let updated: Option<i64> = sqlx::query_scalar(
             "UPDATE links SET \
                route = COALESCE($2, route), \
                destination = COALESCE($3, destination), \
@@ -137,59 +157,56 @@ impl Store {
                image = CASE WHEN $9 THEN $10 ELSE image END, \
                favicon = CASE WHEN $11 THEN $12 ELSE favicon END, \
                updated_at = $13 \
-             WHERE id = $1 AND deleted_at IS NULL RETURNING {LINK_COLUMNS}"
-        );
-        let nullable = |field: &Option<Option<String>>| (field.is_some(), field.clone().flatten());
-        let (set_title, title) = nullable(&changes.title);
-        let (set_description, description) = nullable(&changes.description);
-        let (set_image, image) = nullable(&changes.image);
-        let (set_favicon, favicon) = nullable(&changes.favicon);
-        sqlx::query_as(&sql)
-            .bind(link_id)
-            .bind(&changes.route)
-            .bind(&changes.destination)
-            .bind(changes.consent)
-            .bind(set_title)
-            .bind(title)
-            .bind(set_description)
-            .bind(description)
-            .bind(set_image)
-            .bind(image)
-            .bind(set_favicon)
-            .bind(favicon)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
+             WHERE id = $1 AND deleted_at IS NULL RETURNING id",
+        )
+        .bind(link_id)
+        .bind(&changes.route)
+        .bind(&changes.destination)
+        .bind(changes.consent)
+        .bind(set_title)
+        .bind(title)
+        .bind(set_description)
+        .bind(description)
+        .bind(set_image)
+        .bind(image)
+        .bind(set_favicon)
+        .bind(favicon)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        match updated {
+            Some(id) => self.link_by_id(id).await,
+            None => Ok(None),
+        }
     }
 
-    /// Marks a live link deleted and returns it as it was; `None` if it is already gone.
+    /// Marks a live link deleted and returns it; `None` if it is already gone.
     pub async fn delete_link(
         &self,
         link_id: i64,
         now: i64,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
-        let sql = format!(
-            "UPDATE links SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL \
-             RETURNING {LINK_COLUMNS}"
-        );
-        sqlx::query_as(&sql)
-            .bind(link_id)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
+        let deleted: Option<i64> = sqlx::query_scalar(
+            "UPDATE links SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id",
+        )
+        .bind(link_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        match deleted {
+            Some(id) => self.link_by_id(id).await,
+            None => Ok(None),
+        }
     }
-}
 
-impl Store {
     /// The live link at `domain`/`route`, of any organization: what a visit resolves to.
     pub async fn resolve_link(
         &self,
         domain: &str,
         route: &str,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {LINK_COLUMNS} FROM links WHERE domain = $1 AND route = $2 AND deleted_at IS NULL"
-        );
+        let sql =
+            format!("{LINK_SELECT} WHERE l.domain = $1 AND l.route = $2 AND l.deleted_at IS NULL");
         sqlx::query_as(&sql)
             .bind(domain)
             .bind(route)

@@ -418,6 +418,51 @@ async fn a_bad_bootstrap_password_stops_the_first_start_before_anything_is_creat
 }
 
 #[tokio::test]
+async fn sigterm_writes_every_click_before_the_process_exits() {
+    let db = TestDatabase::new().await;
+    let token = "opxl_sigterm_test_token_0123456789abcdef";
+    let (child, address, _) = start_serve(
+        &db,
+        &[
+            ("OPENPXL_BOOTSTRAP_TOKEN", token),
+            ("OPENPXL_DEFAULT_DOMAIN", "short.test"),
+        ],
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let created = client
+        .post(format!("http://{address}/api/v1/short"))
+        .bearer_auth(token)
+        .json(&json!({"destination": "https://example.com", "route": "bye"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let visits = (0..120).map(|_| {
+        client
+            .get(format!("http://{address}/bye"))
+            .header("host", "short.test")
+            .header("user-agent", crate::helpers::CHROME_WINDOWS)
+            .send()
+    });
+    for response in futures_util::future::join_all(visits).await {
+        assert_eq!(response.unwrap().status(), 302);
+    }
+    terminate(child);
+    let store = openpxl::store::Store::open(&db.url, 1).await.unwrap();
+    let link = store
+        .resolve_link("short.test", "bye")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.count_link_clicks(link.id).await.unwrap(), (120, 0));
+    assert_eq!(link.clicks, 120);
+    store.close().await;
+}
+
+#[tokio::test]
 async fn migrate_applies_the_schema_and_can_run_twice() {
     let db = TestDatabase::new().await;
     for _ in 0..2 {

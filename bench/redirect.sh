@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Redirect benchmark on loopback: (a) a bare axum handler answering a constant 302 — the
+# ceiling — (b) openpxl on SQLite, (c) openpxl on Postgres, each seeded with LINKS links and
+# driven by wrk with random routes. Prints requests/s, p50/p99 latency and server RSS, the
+# ratios b/a and c/a, and checks that the clicks in the database equal the visits served.
+#
+# Not part of `cargo test`. See bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-15}          # seconds measured per target
+WARMUP=${WARMUP:-5}               # seconds of load before measuring (fills the cache)
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+export LINKS=${LINKS:-100000}
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PG_BENCH_DB=openpxl_bench
+UA="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+
+command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
+command -v sqlite3 >/dev/null || { echo "installing sqlite3"; apt-get install -y sqlite3 >/dev/null; }
+
+echo "== building release binaries"
+cargo build --release --quiet --bin openpxl --example bench_ceiling
+OPENPXL=target/release/openpxl
+CEILING=target/release/examples/bench_ceiling
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+wait_for_port() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "nothing listens on port $1" >&2
+  exit 1
+}
+
+# run_load PORT → sets REQS RPS P50 P99
+run_load() {
+  local url="http://127.0.0.1:$1"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -H "User-Agent: $UA" -s bench/random_route.lua "$url" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "User-Agent: $UA" \
+      -s bench/random_route.lua "$url" > "$WORK/wrk.txt"
+  REQS=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
+  RPS=$(awk '/Requests\/sec/ {printf "%d", $2}' "$WORK/wrk.txt")
+  P50=$(awk '$1 == "50%" {print $2}' "$WORK/wrk.txt")
+  P99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk.txt")
+  if grep -q "Non-2xx or 3xx" "$WORK/wrk.txt"; then
+    echo "error responses during the run:" >&2; cat "$WORK/wrk.txt" >&2; exit 1
+  fi
+}
+
+rss_mib() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+declare -A RESULT
+
+# measure NAME PID PORT
+measure() {
+  run_load "$3"
+  RESULT[$1]="$RPS $P50 $P99 $(rss_mib "$2") $REQS"
+}
+
+echo "== (a) ceiling: bare axum constant 302"
+"$CEILING" 127.0.0.1:9090 & CEILING_PID=$!
+wait_for_port 9090
+measure ceiling $CEILING_PID 9090
+kill $CEILING_PID; wait $CEILING_PID 2>/dev/null || true
+
+seed_sql() { # $1 = domain; SQL that works on both backends after `openpxl migrate`
+  cat <<SQL
+INSERT INTO organizations (name, created_at) VALUES ('bench', 0);
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $LINKS - 1)
+INSERT INTO links (org_id, domain, route, destination, created_at, updated_at)
+SELECT (SELECT id FROM organizations WHERE name = 'bench'), '$1', 'r' || i,
+       'https://example.com/page/' || i, 0, 0 FROM n;
+SQL
+}
+
+# run_openpxl NAME DATABASE_URL COUNT_COMMAND...
+run_openpxl() {
+  local name=$1 url=$2; shift 2
+  local port=9091
+  DATABASE_URL=$url "$OPENPXL" migrate 2>/dev/null
+  DATABASE_URL=$url OPENPXL_LISTEN=127.0.0.1:$port OPENPXL_DEFAULT_DOMAIN=127.0.0.1:$port \
+    "$OPENPXL" serve 2> "$WORK/$name.log" & local pid=$!
+  wait_for_port $port
+  measure "$name" $pid $port
+  kill -TERM $pid; wait $pid
+  local served stored
+  served=$(grep -o 'clicks.received=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
+  stored=$("$@")
+  RESULT[$name]="${RESULT[$name]} $served $stored"
+}
+
+echo "== (b) openpxl on SQLite ($LINKS links)"
+DB="$WORK/bench.db"
+DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
+seed_sql 127.0.0.1:9091 | sqlite3 "$DB"
+run_openpxl sqlite "sqlite://$DB" sqlite3 "$DB" "SELECT COUNT(*) FROM clicks"
+
+echo "== (c) openpxl on Postgres ($LINKS links)"
+psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $PG_BENCH_DB"
+PG_URL="${PG_ADMIN_URL%/*}/$PG_BENCH_DB"
+DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
+seed_sql 127.0.0.1:9091 | psql -q "$PG_URL"
+run_openpxl postgres "$PG_URL" psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM clicks"
+psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
+
+echo
+echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s measured after ${WARMUP}s warm-up, $LINKS links, $(nproc) cores"
+printf '%-10s %10s %9s %9s %9s %11s %11s %11s\n' target "req/s" p50 p99 "RSS MiB" "wrk reqs" served "in DB"
+for name in ceiling sqlite postgres; do
+  read -r rps p50 p99 rss reqs served stored <<< "${RESULT[$name]}"
+  printf '%-10s %10s %9s %9s %9s %11s %11s %11s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$reqs" "${served:--}" "${stored:--}"
+done
+ceiling_rps=$(cut -d' ' -f1 <<< "${RESULT[ceiling]}")
+for name in sqlite postgres; do
+  rps=$(cut -d' ' -f1 <<< "${RESULT[$name]}")
+  awk -v n="$name" -v r="$rps" -v c="$ceiling_rps" 'BEGIN { printf "%s / ceiling = %.2f\n", n, r / c }'
+done
+for name in sqlite postgres; do
+  read -r _ _ _ _ _ served stored <<< "${RESULT[$name]}"
+  if [ "$served" = "$stored" ]; then echo "$name: clicks in the database == visits served ($stored)"
+  else echo "$name: MISMATCH: served $served, stored $stored"; fi
+done
