@@ -96,8 +96,8 @@ pub struct ServeArgs {
     #[arg(long, env = "OPENPXL_SERVE_ANY_HOST")]
     pub serve_any_host: bool,
 
-    /// Links kept in the redirect cache.
-    #[arg(long, env = "OPENPXL_LINK_CACHE_SIZE", default_value_t = 100_000)]
+    /// Links kept in the redirect cache (the most recent are loaded at start).
+    #[arg(long, env = "OPENPXL_LINK_CACHE_SIZE", default_value_t = 250_000)]
     pub link_cache_size: usize,
 
     /// Clicks kept in memory while the database is slow or away; beyond this, redirects

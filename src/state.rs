@@ -60,7 +60,7 @@ impl Settings {
             geoip_db: None,
             trust_proxy: false,
             serve_any_host: false,
-            link_cache_size: 100_000,
+            link_cache_size: 250_000,
             recorder: RecorderConfig::default(),
             shutdown_timeout: Duration::from_secs(30),
         }

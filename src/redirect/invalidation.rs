@@ -28,21 +28,29 @@ pub async fn announce(store: &Store, key: &str) {
     }
 }
 
-/// Listens for changes announced by any instance (Postgres only).
-pub fn listen(store: &Store, resolver: Arc<LinkResolver>) -> Option<JoinHandle<()>> {
+/// Listens for changes announced by any instance, and warms the cache once listening
+/// (Postgres). On SQLite only warms the cache.
+pub fn listen(store: &Store, resolver: Arc<LinkResolver>) -> JoinHandle<()> {
     if store.backend() != Backend::Postgres {
-        return None;
+        return tokio::spawn(warm(resolver));
     }
     let url = store.url().to_owned();
-    Some(tokio::spawn(async move {
+    tokio::spawn(async move {
+        let mut first = true;
         loop {
             match PgListener::connect(&url).await {
                 Ok(mut listener) => {
                     if let Err(error) = listener.listen(CHANNEL).await {
                         tracing::warn!(%error, "cannot LISTEN for link changes; retrying");
                     } else {
-                        // Anything changed while we were not listening is unknown.
-                        resolver.invalidate_all();
+                        if first {
+                            // Listening first, then loading: no change can fall in between.
+                            first = false;
+                            tokio::spawn(warm(resolver.clone()));
+                        } else {
+                            // Anything changed while we were not listening is unknown.
+                            resolver.invalidate_all();
+                        }
                         receive(&mut listener, &resolver).await;
                     }
                 }
@@ -52,7 +60,15 @@ pub fn listen(store: &Store, resolver: Arc<LinkResolver>) -> Option<JoinHandle<(
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
-    }))
+    })
+}
+
+/// Fills the link cache at start.
+pub async fn warm(resolver: Arc<LinkResolver>) {
+    match resolver.warm().await {
+        Ok(loaded) => tracing::info!(links.cached = loaded, "link cache warmed"),
+        Err(error) => tracing::warn!(%error, "could not warm the link cache"),
+    }
 }
 
 async fn receive(listener: &mut PgListener, resolver: &LinkResolver) {

@@ -20,7 +20,9 @@ use url::Url;
 
 use crate::{links::ShortLink, store::Store};
 
-pub const FOUND_TTL: Duration = Duration::from_secs(300);
+/// Found links live long: every change invalidates them explicitly. Each entry's lifetime
+/// is jittered by up to a tenth so that links loaded together do not all expire together.
+pub const FOUND_TTL: Duration = Duration::from_secs(3600);
 pub const MISSING_TTL: Duration = Duration::from_secs(30);
 const HOST_TTL: Duration = Duration::from_secs(60);
 
@@ -63,6 +65,16 @@ impl RedirectTarget {
 struct Entry {
     target: Option<Arc<RedirectTarget>>,
     expires: Instant,
+}
+
+impl Entry {
+    fn new(target: Option<Arc<RedirectTarget>>) -> Self {
+        let ttl = match target {
+            Some(_) => FOUND_TTL.mul_f64(rand::random_range(0.9..1.0)),
+            None => MISSING_TTL,
+        };
+        Self { target, expires: Instant::now() + ttl }
+    }
 }
 
 pub struct LinkResolver {
@@ -136,6 +148,26 @@ impl LinkResolver {
             }
         }
         Ok(target)
+    }
+
+    /// Loads the most recently created live links, up to the cache's capacity, so that a
+    /// fresh instance does not send its first visits of every link to the database.
+    pub async fn warm(&self) -> Result<usize, sqlx::Error> {
+        let capacity = i64::try_from(self.links.capacity()).unwrap_or(i64::MAX);
+        let generation = self.generation.load(Ordering::Acquire);
+        let links = self.store.recent_links(capacity).await?;
+        let mut loaded = 0;
+        for link in links {
+            if self.generation.load(Ordering::Acquire) != generation {
+                break; // something changed meanwhile; the rest loads on demand
+            }
+            let key = key(&link.domain, &link.route);
+            if let Some(target) = RedirectTarget::from_link(link) {
+                self.links.insert(key, Entry::new(Some(Arc::new(target))));
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
     }
 
     /// Whether `host` is a custom short domain of some organization.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::Any;
+use sqlx::{Any, postgres::PgPool};
 
 use super::{Backend, Store};
 use crate::timestamp::Millis;
@@ -66,6 +66,14 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        match &self.bulk {
+            Some(postgres) => record_clicks_postgres(postgres, rows).await,
+            None => self.record_clicks_any(rows).await,
+        }
+    }
+
+    /// Multi-row `INSERT ... VALUES` through the `Any` driver (SQLite).
+    async fn record_clicks_any(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let sql = format!(
@@ -81,17 +89,17 @@ impl Store {
                     .bind(row.link_id)
                     .bind(row.at)
                     .bind(row.bot)
-                    .bind(row.visitor.clone())
-                    .bind(row.country.clone())
-                    .bind(row.city.clone())
-                    .bind(row.device.clone())
-                    .bind(row.browser.clone())
-                    .bind(row.os.clone())
-                    .bind(row.referrer.clone())
-                    .bind(row.source.clone())
-                    .bind(row.medium.clone())
-                    .bind(row.campaign.clone())
-                    .bind(row.language.clone());
+                    .bind(row.visitor.as_slice())
+                    .bind(row.country.as_str())
+                    .bind(row.city.as_str())
+                    .bind(row.device.as_str())
+                    .bind(row.browser.as_str())
+                    .bind(row.os.as_str())
+                    .bind(row.referrer.as_str())
+                    .bind(row.source.as_str())
+                    .bind(row.medium.as_str())
+                    .bind(row.campaign.as_deref())
+                    .bind(row.language.as_str());
             }
             query.execute(&mut *tx).await?;
         }
@@ -166,6 +174,53 @@ impl Store {
         .await?;
         Ok(rows.into_iter().map(ClickRow::from).collect())
     }
+}
+
+/// Postgres: the whole batch as one `INSERT ... SELECT FROM UNNEST(arrays)` — one
+/// statement, one plan, no parameter limit — and the counters likewise.
+async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
+    let column = |f: fn(&ClickRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, \
+                             os, referrer, source, medium, campaign, language) \
+         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::bytea[], \
+                              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
+                              $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])",
+    )
+    .bind(rows.iter().map(|r| r.org_id).collect::<Vec<i64>>())
+    .bind(rows.iter().map(|r| r.link_id).collect::<Vec<i64>>())
+    .bind(rows.iter().map(|r| r.at).collect::<Vec<i64>>())
+    .bind(rows.iter().map(|r| r.bot).collect::<Vec<bool>>())
+    .bind(rows.iter().map(|r| r.visitor.as_slice()).collect::<Vec<&[u8]>>())
+    .bind(column(|r| &r.country))
+    .bind(column(|r| &r.city))
+    .bind(column(|r| &r.device))
+    .bind(column(|r| &r.browser))
+    .bind(column(|r| &r.os))
+    .bind(column(|r| &r.referrer))
+    .bind(column(|r| &r.source))
+    .bind(column(|r| &r.medium))
+    .bind(rows.iter().map(|r| r.campaign.as_deref()).collect::<Vec<Option<&str>>>())
+    .bind(column(|r| &r.language))
+    .execute(&mut *tx)
+    .await?;
+    // Sorted by link id, so concurrent instances lock counters in the same order.
+    let counters = human_clicks_per_link(rows);
+    sqlx::query(
+        "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
+         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[]) \
+         ON CONFLICT (link_id) DO UPDATE SET \
+           clicks = link_counters.clicks + excluded.clicks, \
+           last_click_at = GREATEST(link_counters.last_click_at, excluded.last_click_at)",
+    )
+    .bind(counters.keys().copied().collect::<Vec<i64>>())
+    .bind(counters.values().map(|c| c.org_id).collect::<Vec<i64>>())
+    .bind(counters.values().map(|c| c.clicks).collect::<Vec<i64>>())
+    .bind(counters.values().map(|c| c.last_at).collect::<Vec<i64>>())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 #[derive(sqlx::FromRow)]

@@ -213,4 +213,10 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
     }
+
+    /// The most recently created live links, of every organization (to warm the cache).
+    pub async fn recent_links(&self, limit: i64) -> Result<Vec<ShortLink>, sqlx::Error> {
+        let sql = format!("{LINK_SELECT} WHERE l.deleted_at IS NULL ORDER BY l.id DESC LIMIT $1");
+        sqlx::query_as(&sql).bind(limit).fetch_all(&self.pool).await
+    }
 }
