@@ -51,7 +51,9 @@ run_load() {
   fi
 }
 
-rss_mib() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+# Peak resident memory of the process, and its anonymous (heap) part: SQLite's memory map
+# of the database file counts in the first but is the kernel's page cache.
+rss_mib() { awk '/VmHWM/ {hwm = $2} /RssAnon/ {anon = $2} END {printf "%.0f/%.0f", hwm / 1024, anon / 1024}' "/proc/$1/status"; }
 
 declare -A RESULT
 
@@ -109,10 +111,10 @@ psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
 
 echo
 echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s measured after ${WARMUP}s warm-up, $LINKS links, $(nproc) cores"
-printf '%-10s %10s %9s %9s %9s %11s %11s %11s\n' target "req/s" p50 p99 "RSS MiB" "wrk reqs" served "in DB"
+printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' target "req/s" p50 p99 "RSS/anon MiB" "wrk reqs" served "in DB"
 for name in ceiling sqlite postgres; do
   read -r rps p50 p99 rss reqs served stored <<< "${RESULT[$name]}"
-  printf '%-10s %10s %9s %9s %9s %11s %11s %11s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$reqs" "${served:--}" "${stored:--}"
+  printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$reqs" "${served:--}" "${stored:--}"
 done
 ceiling_rps=$(cut -d' ' -f1 <<< "${RESULT[ceiling]}")
 for name in sqlite postgres; do

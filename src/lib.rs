@@ -37,10 +37,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .layer(http::timeout_layer(&state));
-    // The hot path stays lean: no per-request span, log line, request id or compression.
-    let redirects = Router::new()
-        .route("/{route}", get(redirect::visit))
-        .layer(http::timeout_layer(&state));
+    // The hot path stays lean: no per-request span, log line, request id, compression or
+    // timer; the handler bounds its own waits by the request timeout.
+    let redirects = Router::new().route("/{route}", get(redirect::visit));
     let app = Router::new()
         .merge(probes)
         .nest("/api/v1", api::router(&state))
@@ -76,8 +75,10 @@ pub async fn serve(
         .flush_within(state.settings.shutdown_timeout)
         .await
     {
+        let status = state.clicks.status();
         tracing::info!(
-            clicks.written = state.clicks.status().written,
+            clicks.received = status.received,
+            clicks.written = status.written,
             "all clicks written"
         );
     } else {

@@ -4,6 +4,10 @@
 //! other automated client is a bot too. Bot visits are recorded as such and never counted
 //! as clicks.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Crawlers that unfurl links into cards. Matched case-insensitively as substrings.
 const PREVIEW_CRAWLERS: &[&str] = &[
     "facebookexternalhit",
@@ -78,18 +82,27 @@ pub enum Visitor {
     Bot,
 }
 
+/// Every pattern in one case-insensitive automaton: one pass over the User-Agent.
+static PATTERNS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PREVIEW_CRAWLERS.iter().chain(BOT_MARKERS))
+        .expect("the patterns are plain strings")
+});
+
 impl Visitor {
     pub fn of(user_agent: &str) -> Self {
-        let ua = user_agent.to_ascii_lowercase();
-        if ua.trim().is_empty() {
-            Self::Bot
-        } else if PREVIEW_CRAWLERS.iter().any(|c| ua.contains(c)) {
-            Self::PreviewCrawler
-        } else if BOT_MARKERS.iter().any(|m| ua.contains(m)) {
-            Self::Bot
-        } else {
-            Self::Human
+        if user_agent.trim().is_empty() {
+            return Self::Bot;
         }
+        let mut bot = false;
+        for found in PATTERNS.find_overlapping_iter(user_agent) {
+            if found.pattern().as_usize() < PREVIEW_CRAWLERS.len() {
+                return Self::PreviewCrawler;
+            }
+            bot = true;
+        }
+        if bot { Self::Bot } else { Self::Human }
     }
 
     pub fn is_bot(self) -> bool {

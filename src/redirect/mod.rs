@@ -102,11 +102,12 @@ fn found(location: &str) -> Response {
 /// domain; otherwise the default domain when `OPENPXL_SERVE_ANY_HOST` says so.
 async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<String> {
     let host = text(headers, header::HOST).or_else(|| uri.authority().map(|a| a.as_str()))?;
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim().trim_end_matches('.');
     let default = &state.settings.default_domain;
-    if &host == default {
-        return Some(host);
+    if host.eq_ignore_ascii_case(default) {
+        return Some(default.clone());
     }
+    let host = host.to_ascii_lowercase();
     match state.links.is_custom_domain(&host).await {
         Ok(true) => Some(host),
         Ok(false) if state.settings.serve_any_host => Some(default.clone()),

@@ -15,7 +15,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use quick_cache::sync::Cache;
+use axum::http::HeaderValue;
+use quick_cache::{Equivalent, sync::Cache};
 use url::Url;
 
 use crate::{links::ShortLink, store::Store};
@@ -35,6 +36,8 @@ pub struct RedirectTarget {
     pub route: String,
     pub destination: Url,
     pub destination_text: String,
+    /// The destination as a ready `Location` header, for visits without a query.
+    pub location: Option<HeaderValue>,
     pub consent: bool,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -51,6 +54,7 @@ impl RedirectTarget {
             domain: link.domain,
             route: link.route,
             destination,
+            location: HeaderValue::from_str(&link.destination).ok(),
             destination_text: link.destination,
             consent: link.consent,
             title: link.title,
@@ -73,26 +77,38 @@ impl Entry {
             Some(_) => FOUND_TTL.mul_f64(rand::random_range(0.9..1.0)),
             None => MISSING_TTL,
         };
-        Self { target, expires: Instant::now() + ttl }
+        Self {
+            target,
+            expires: Instant::now() + ttl,
+        }
+    }
+}
+
+/// A cached link's key: (domain, route).
+type LinkKey = (String, String);
+
+/// A borrowed [`LinkKey`], so a lookup allocates nothing. Hashes exactly as the tuple does.
+#[derive(Hash)]
+struct KeyRef<'a>(&'a str, &'a str);
+
+impl Equivalent<LinkKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &LinkKey) -> bool {
+        self.0 == key.0 && self.1 == key.1
     }
 }
 
 pub struct LinkResolver {
     store: Store,
-    links: Cache<String, Entry>,
+    links: Cache<LinkKey, Entry>,
     /// Whether a host is a custom domain of some organization.
     hosts: Cache<String, (bool, Instant)>,
     /// Bumped by every invalidation; a load that saw it change does not cache its result.
     generation: AtomicU64,
 }
 
-/// The cache key of a link.
+/// How a link is named in invalidation messages: `domain/route`.
 pub fn key(domain: &str, route: &str) -> String {
-    let mut key = String::with_capacity(domain.len() + route.len() + 1);
-    key.push_str(domain);
-    key.push('/');
-    key.push_str(route);
-    key
+    format!("{domain}/{route}")
 }
 
 impl LinkResolver {
@@ -111,14 +127,14 @@ impl LinkResolver {
         domain: &str,
         route: &str,
     ) -> Result<Option<Arc<RedirectTarget>>, sqlx::Error> {
-        let key = key(domain, route);
-        let now = Instant::now();
-        if let Some(entry) = self.links.get(key.as_str())
-            && entry.expires > now
+        let key = KeyRef(domain, route);
+        if let Some(entry) = self.links.get(&key)
+            && entry.expires > Instant::now()
         {
             return Ok(entry.target);
         }
-        let guard = match self.links.get_value_or_guard_async(key.as_str()).await {
+        let owned: LinkKey = (domain.to_owned(), route.to_owned());
+        let guard = match self.links.get_value_or_guard_async(&owned).await {
             Ok(entry) if entry.expires > Instant::now() => return Ok(entry.target),
             Ok(_stale) => None,
             Err(guard) => Some(guard),
@@ -144,7 +160,9 @@ impl LinkResolver {
                 Some(guard) => {
                     guard.insert(entry).ok();
                 }
-                None => self.links.insert(key, entry),
+                None => self
+                    .links
+                    .insert((domain.to_owned(), route.to_owned()), entry),
             }
         }
         Ok(target)
@@ -161,7 +179,7 @@ impl LinkResolver {
             if self.generation.load(Ordering::Acquire) != generation {
                 break; // something changed meanwhile; the rest loads on demand
             }
-            let key = key(&link.domain, &link.route);
+            let key = (link.domain.clone(), link.route.clone());
             if let Some(target) = RedirectTarget::from_link(link) {
                 self.links.insert(key, Entry::new(Some(Arc::new(target))));
                 loaded += 1;
@@ -183,10 +201,12 @@ impl LinkResolver {
         Ok(known)
     }
 
-    /// Forgets one link (it was created, changed or deleted).
+    /// Forgets one link, named `domain/route` (it was created, changed or deleted).
     pub fn invalidate(&self, key: &str) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.links.remove(key);
+        if let Some((domain, route)) = key.split_once('/') {
+            self.links.remove(&KeyRef(domain, route));
+        }
     }
 
     /// Forgets everything (a change we may have missed, or a domain added).

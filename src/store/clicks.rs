@@ -192,7 +192,11 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
     .bind(rows.iter().map(|r| r.link_id).collect::<Vec<i64>>())
     .bind(rows.iter().map(|r| r.at).collect::<Vec<i64>>())
     .bind(rows.iter().map(|r| r.bot).collect::<Vec<bool>>())
-    .bind(rows.iter().map(|r| r.visitor.as_slice()).collect::<Vec<&[u8]>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.visitor.as_slice())
+            .collect::<Vec<&[u8]>>(),
+    )
     .bind(column(|r| &r.country))
     .bind(column(|r| &r.city))
     .bind(column(|r| &r.device))
@@ -201,7 +205,11 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
     .bind(column(|r| &r.referrer))
     .bind(column(|r| &r.source))
     .bind(column(|r| &r.medium))
-    .bind(rows.iter().map(|r| r.campaign.as_deref()).collect::<Vec<Option<&str>>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.campaign.as_deref())
+            .collect::<Vec<Option<&str>>>(),
+    )
     .bind(column(|r| &r.language))
     .execute(&mut *tx)
     .await?;
