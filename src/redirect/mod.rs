@@ -36,17 +36,17 @@ pub async fn visit(
     let Some(domain) = domain_of(&state, &headers, &uri).await else {
         return pages::not_found();
     };
-    let target = match state.links.resolve(&domain, &route).await {
-        Ok(Some(target)) => target,
-        Ok(None) => return pages::not_found(),
-        Err(error) => {
+    // The only two waits (a cache miss, a full recorder) are bounded by the request
+    // timeout here, so the route needs no per-request timer layer.
+    let deadline = state.settings.request_timeout;
+    let target = match tokio::time::timeout(deadline, state.links.resolve(&domain, &route)).await {
+        Ok(Ok(Some(target))) => target,
+        Ok(Ok(None)) => return pages::not_found(),
+        Ok(Err(error)) => {
             tracing::error!(%error, "cannot resolve a link");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the link database is unavailable; try again shortly",
-            )
-                .into_response();
+            return unavailable();
         }
+        Err(_) => return unavailable(),
     };
     let user_agent = text(&headers, header::USER_AGENT).unwrap_or_default();
     // A HEAD request is a link checker, not a person following the link.
@@ -55,8 +55,17 @@ pub async fn visit(
     } else {
         Visitor::of(user_agent)
     };
-    let location =
-        destination::location(&target.destination, &target.destination_text, uri.query());
+    let location = match (uri.query(), &target.location) {
+        (None, Some(ready)) => ready.clone(),
+        (query, _) => {
+            let merged =
+                destination::location(&target.destination, &target.destination_text, query);
+            match resolver::location_header(&merged, &target.destination) {
+                Some(location) => location,
+                None => return pages::not_found(),
+            }
+        }
+    };
     let event = ClickEvent {
         at: timestamp::now(),
         link_id: target.link_id,
@@ -70,32 +79,39 @@ pub async fn visit(
         utm_medium: None,
         utm_campaign: None,
     };
-    state.clicks.record(with_utm(event, uri.query())).await;
+    // Waits only while the recorder is full (back-pressure); past the request timeout the
+    // visit is refused rather than redirected without its click.
+    let recorded =
+        tokio::time::timeout(deadline, state.clicks.record(with_utm(event, uri.query())));
+    if recorded.await.is_err() {
+        return unavailable();
+    }
     match visitor {
         Visitor::PreviewCrawler => pages::preview(&target),
-        Visitor::Human if target.consent || target.favicon.is_some() => {
-            pages::interstitial(&target, &location)
-        }
-        Visitor::Human | Visitor::Bot => found(&location),
+        Visitor::Human if target.consent || target.favicon.is_some() => pages::interstitial(
+            &target,
+            location.to_str().unwrap_or(&target.destination_text),
+        ),
+        Visitor::Human | Visitor::Bot => found(location),
     }
 }
 
 /// 302 to `location`, never cached, so every visit reaches the server and is counted.
-fn found(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(location) => (
-            StatusCode::FOUND,
-            [
-                (header::LOCATION, location),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("private, max-age=0"),
-                ),
-            ],
-        )
-            .into_response(),
-        Err(_) => pages::not_found(),
-    }
+fn found(location: HeaderValue) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, location);
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=0"),
+    );
+    response
+}
+
+/// 503 when the link cannot be resolved or its click cannot be taken in time.
+fn unavailable() -> Response {
+    let message = "the link service is busy or its database is unavailable; try again shortly";
+    (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
 }
 
 /// The short domain a request is for: its `Host`, if that is the default domain or a custom

@@ -48,13 +48,14 @@ pub struct RedirectTarget {
 impl RedirectTarget {
     fn from_link(link: ShortLink) -> Option<Self> {
         let destination = Url::parse(&link.destination).ok()?;
+        let location = location_header(&link.destination, &destination);
         Some(Self {
             link_id: link.id,
             org_id: link.org_id,
             domain: link.domain,
             route: link.route,
             destination,
-            location: HeaderValue::from_str(&link.destination).ok(),
+            location,
             destination_text: link.destination,
             consent: link.consent,
             title: link.title,
@@ -63,6 +64,13 @@ impl RedirectTarget {
             favicon: link.favicon,
         })
     }
+}
+
+/// A destination as a `Location` value: the text as stored when it is a valid header,
+/// otherwise (non-ASCII characters) the URL's percent-encoded form.
+pub fn location_header(text: &str, url: &Url) -> Option<HeaderValue> {
+    let ascii = if text.is_ascii() { text } else { url.as_str() };
+    HeaderValue::from_str(ascii).ok()
 }
 
 #[derive(Clone)]

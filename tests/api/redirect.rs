@@ -40,6 +40,20 @@ async fn query_parameters_are_passed_through_and_the_destinations_own_win() {
 }
 
 #[tokio::test]
+async fn destinations_with_non_ascii_characters_are_sent_percent_encoded() {
+    let app = TestApp::spawn().await;
+    app.created(json!({"destination": "https://example.com/über?q=ä", "route": "intl"}))
+        .await;
+    let plain = app.visit(DEFAULT_DOMAIN, "/intl", CHROME_WINDOWS).await;
+    assert_eq!(location(&plain), "https://example.com/%C3%BCber?q=%C3%A4");
+    let with_query = app.visit(DEFAULT_DOMAIN, "/intl?x=1", CHROME_WINDOWS).await;
+    assert_eq!(
+        location(&with_query),
+        "https://example.com/%C3%BCber?q=%C3%A4&x=1"
+    );
+}
+
+#[tokio::test]
 async fn routes_are_case_sensitive_when_visited() {
     let app = TestApp::spawn().await;
     app.created(json!({"destination": "https://example.com/upper", "route": "Go"}))
