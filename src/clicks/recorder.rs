@@ -120,6 +120,22 @@ impl ClickRecorder {
         self.received.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Hands a click over if there is room right now; gives it back when the recorder is
+    /// full, for [`Self::record`] to wait with.
+    pub fn try_record(&self, event: ClickEvent) -> Option<ClickEvent> {
+        match self.commands.try_send(Command::Click(event)) {
+            Ok(()) => {
+                self.received.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            Err(mpsc::error::TrySendError::Full(Command::Click(event))) => Some(event),
+            Err(_) => {
+                tracing::error!("click recorder has stopped; a click was not recorded");
+                None
+            }
+        }
+    }
+
     /// Waits until every click handed over before this call has been written.
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();

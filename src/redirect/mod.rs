@@ -37,16 +37,20 @@ pub async fn visit(
         return pages::not_found();
     };
     // The only two waits (a cache miss, a full recorder) are bounded by the request
-    // timeout here, so the route needs no per-request timer layer.
+    // timeout here, only when they happen: the route needs no per-request timer.
     let deadline = state.settings.request_timeout;
-    let target = match tokio::time::timeout(deadline, state.links.resolve(&domain, &route)).await {
-        Ok(Ok(Some(target))) => target,
-        Ok(Ok(None)) => return pages::not_found(),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "cannot resolve a link");
-            return unavailable();
-        }
-        Err(_) => return unavailable(),
+    let target = match state.links.cached(&domain, &route) {
+        Some(Some(target)) => target,
+        Some(None) => return pages::not_found(),
+        None => match tokio::time::timeout(deadline, state.links.resolve(&domain, &route)).await {
+            Ok(Ok(Some(target))) => target,
+            Ok(Ok(None)) => return pages::not_found(),
+            Ok(Err(error)) => {
+                tracing::error!(%error, "cannot resolve a link");
+                return unavailable();
+            }
+            Err(_) => return unavailable(),
+        },
     };
     let user_agent = text(&headers, header::USER_AGENT).unwrap_or_default();
     // A HEAD request is a link checker, not a person following the link.
@@ -81,9 +85,11 @@ pub async fn visit(
     };
     // Waits only while the recorder is full (back-pressure); past the request timeout the
     // visit is refused rather than redirected without its click.
-    let recorded =
-        tokio::time::timeout(deadline, state.clicks.record(with_utm(event, uri.query())));
-    if recorded.await.is_err() {
+    if let Some(event) = state.clicks.try_record(with_utm(event, uri.query()))
+        && tokio::time::timeout(deadline, state.clicks.record(event))
+            .await
+            .is_err()
+    {
         return unavailable();
     }
     match visitor {

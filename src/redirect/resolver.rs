@@ -135,11 +135,8 @@ impl LinkResolver {
         domain: &str,
         route: &str,
     ) -> Result<Option<Arc<RedirectTarget>>, sqlx::Error> {
-        let key = KeyRef(domain, route);
-        if let Some(entry) = self.links.get(&key)
-            && entry.expires > Instant::now()
-        {
-            return Ok(entry.target);
+        if let Some(known) = self.cached(domain, route) {
+            return Ok(known);
         }
         let owned: LinkKey = (domain.to_owned(), route.to_owned());
         let guard = match self.links.get_value_or_guard_async(&owned).await {
@@ -174,6 +171,15 @@ impl LinkResolver {
             }
         }
         Ok(target)
+    }
+
+    /// What the cache knows of `domain`/`route` without asking the database: `None` on a
+    /// miss, `Some(None)` for a route known not to exist.
+    pub fn cached(&self, domain: &str, route: &str) -> Option<Option<Arc<RedirectTarget>>> {
+        self.links
+            .get(&KeyRef(domain, route))
+            .filter(|entry| entry.expires > Instant::now())
+            .map(|entry| entry.target)
     }
 
     /// Loads the most recently created live links, up to the cache's capacity, so that a
