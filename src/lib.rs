@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod bootstrap;

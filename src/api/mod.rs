@@ -3,6 +3,7 @@
 
 mod body;
 mod fields;
+mod insight;
 mod short;
 mod short_input;
 
@@ -34,6 +35,7 @@ pub struct Data<T> {
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/short", get(short::list).post(short::create))
+        .route("/insight", get(insight::insight))
         .route(
             "/short/{*id}",
             get(short::retrieve)

@@ -309,7 +309,11 @@ pub async fn delete(
 
 /// Finds the caller's link by `domain/route` (encoded or not) or by bare route. Another
 /// organization's link is "not found", never "forbidden".
-async fn find_own_link(state: &AppState, caller: &Caller, id: &str) -> Result<ShortLink, ApiError> {
+pub(super) async fn find_own_link(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<ShortLink, ApiError> {
     if let Some((domain, route)) = id.split_once('/') {
         let Ok(host) = Host::parse(domain) else {
             return Err(not_found(id));

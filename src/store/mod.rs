@@ -9,6 +9,7 @@
 mod clicks;
 mod db_bool;
 mod domains;
+mod insight;
 mod links;
 mod orgs;
 mod tokens;
@@ -17,6 +18,7 @@ mod users;
 
 pub use clicks::ClickRow;
 pub use db_bool::DbBool;
+pub use insight::{ClickFilter, Counts, Dimension};
 pub use links::{LinkChanges, NewLink};
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
 pub use users::Role;

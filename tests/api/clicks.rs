@@ -13,7 +13,7 @@ use crate::helpers::{CHROME_WINDOWS, DEFAULT_DOMAIN, SAFARI_IPHONE, TestApp};
 
 /// A two-network GeoIP database written by the test: 203.0.113.0/24 is Berlin, DE, and
 /// 198.51.100.0/24 is Tokyo, JP.
-fn tiny_geoip(dir: &std::path::Path) -> PathBuf {
+pub fn tiny_geoip(dir: &std::path::Path) -> PathBuf {
     let mut db = Database::default();
     db.metadata.ip_version = IpVersion::V4;
     db.metadata.binary_format_major_version = 2;

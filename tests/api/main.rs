@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod clicks;
+mod insight;
 mod ops;
 mod quota;
 mod redirect;
