@@ -84,9 +84,13 @@ pub async fn insight(
         store.insight_counts(filter, from, to),
         store.insight_buckets(filter, &bounds),
     )?;
+    // The breakdowns are independent queries: run them side by side on the pool.
+    let breakdowns = futures_util::future::try_join_all(
+        Dimension::ALL.map(|dimension| store.insight_property(filter, dimension, from, to)),
+    )
+    .await?;
     let mut properties = Properties::default();
-    for dimension in Dimension::ALL {
-        let rows = store.insight_property(filter, dimension, from, to).await?;
+    for (dimension, rows) in Dimension::ALL.into_iter().zip(breakdowns) {
         let mut counts: Vec<PropertyCounts> = rows
             .into_iter()
             .map(|(value, Counts { total, unique })| PropertyCounts {

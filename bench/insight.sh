@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Insight benchmark: seeds CLICKS clicks over 1,000 links and 90 days, then times the
+# insight API — organization-wide 30 days, one link 30 days, one day hourly, and filtered
+# (country + device) — RUNS times each, and prints the median. Postgres by default;
+# BACKEND=sqlite for SQLite. Not part of `cargo test`. See bench/README.md.
+#
+#   bench/insight.sh                       # 1,000,000 clicks on Postgres
+#   CLICKS=10000000 bench/insight.sh       # 10 million
+#   BACKEND=sqlite bench/insight.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLICKS=${CLICKS:-1000000}
+BACKEND=${BACKEND:-postgres}
+RUNS=${RUNS:-7}
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PORT=9092
+
+echo "== building the release binary"
+cargo build --release --quiet --bin openpxl
+OPENPXL=$PWD/target/release/openpxl
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+NOW_MS=$(( $(date +%s) * 1000 ))
+DAY_MS=86400000
+# Clicks spread evenly over the 90 days before now, on 1,000 links; visitors drawn from a
+# pool of 20,000 a day (so some click more than once); a few countries and devices.
+seed_sql() {
+  local series=$1
+  cat <<SQL
+INSERT INTO organizations (name, created_at) VALUES ('bench', 0);
+INSERT INTO links (org_id, domain, route, destination, created_at, updated_at)
+SELECT 1, 'bench.test', 'l' || i, 'https://example.com/' || i, 0, 0 FROM ($(printf "$series" 1000)) AS s;
+INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, os,
+                    referrer, source, medium, campaign, language)
+SELECT 1, 1 + (i % 1000), $NOW_MS - (i * $((90 * DAY_MS)) / $CLICKS), FALSE,
+       $(visitor_expr), 
+       CASE i % 5 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' WHEN 2 THEN 'FR' WHEN 3 THEN 'JP' ELSE 'BR' END,
+       CASE i % 5 WHEN 0 THEN 'Berlin' WHEN 1 THEN 'New York' WHEN 2 THEN 'Paris' WHEN 3 THEN 'Tokyo' ELSE 'Sao Paulo' END,
+       CASE i % 3 WHEN 0 THEN 'Desktop' WHEN 1 THEN 'Mobile' ELSE 'Tablet' END,
+       CASE i % 4 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Safari' WHEN 2 THEN 'Firefox' ELSE 'Edge' END,
+       CASE i % 4 WHEN 0 THEN 'Windows' WHEN 1 THEN 'iOS' WHEN 2 THEN 'Android' ELSE 'macOS' END,
+       CASE i % 7 WHEN 0 THEN 'google.com' WHEN 1 THEN 't.co' ELSE '' END,
+       CASE i % 7 WHEN 0 THEN 'google' WHEN 1 THEN 'twitter' ELSE 'direct' END,
+       CASE i % 7 WHEN 0 THEN 'organic' WHEN 1 THEN 'social' ELSE 'none' END,
+       NULL, CASE i % 2 WHEN 0 THEN 'en-US' ELSE 'de-DE' END
+FROM ($(printf "$series" "$CLICKS")) AS s;
+SQL
+}
+
+case "$BACKEND" in
+  postgres)
+    visitor_expr() { echo "int8send(((i / 3) % 20000 + (i * 90 / $CLICKS) * 20000)::int8) || '\\x0000000000000000'::bytea"; }
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS openpxl_insight WITH (FORCE)" -c "CREATE DATABASE openpxl_insight"
+    URL="${PG_ADMIN_URL%/*}/openpxl_insight"
+    DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
+    echo "== seeding $CLICKS clicks (Postgres)"
+    time (seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE")
+    ;;
+  sqlite)
+    visitor_expr() { echo "CAST(((i / 3) % 20000 + (i * 90 / $CLICKS) * 20000) AS TEXT)"; }
+    URL="sqlite://$WORK/insight.db"
+    DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
+    echo "== seeding $CLICKS clicks (SQLite)"
+    time (seed_sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) SELECT i FROM n" \
+      | sed 's/FALSE/0/' | sqlite3 "$WORK/insight.db"; sqlite3 "$WORK/insight.db" "ANALYZE")
+    ;;
+esac
+
+TOKEN=$(DATABASE_URL=$URL "$OPENPXL" token create --email bench@bench.test --org bench --name bench \
+        --daily-limit 1000000 2>/dev/null)
+DATABASE_URL=$URL OPENPXL_LISTEN=127.0.0.1:$PORT OPENPXL_DEFAULT_DOMAIN=bench.test \
+  "$OPENPXL" serve 2> "$WORK/serve.log" &
+for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+
+TODAY=$(date -u +%Y-%m-%d)
+MONTH_AGO=$(date -u -d '29 days ago' +%Y-%m-%d)
+WEEK_AGO=$(date -u -d '7 days ago' +%Y-%m-%d)
+declare -A QUERIES=(
+  ["organization, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY"
+  ["one link, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&link=bench.test%2Fl7"
+  ["one day, hourly"]="datefrom=$WEEK_AGO&dateto=$WEEK_AGO"
+  ["country + device, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&country=DE&device=Mobile"
+)
+
+echo
+echo "$BACKEND, $CLICKS clicks, 1,000 links, 90 days; median of $RUNS requests"
+for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "country + device, 30 days"; do
+  times=()
+  for _ in $(seq 1 "$RUNS"); do
+    t=$(curl -s -o "$WORK/out.json" -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
+        "http://127.0.0.1:$PORT/api/v1/insight?${QUERIES[$name]}")
+    times+=("$t")
+  done
+  total=$(python3 -c "import json,sys; print(json.load(open('$WORK/out.json'))['data']['total'])")
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)] * 1000}')
+  printf '%-28s %6s ms   (total %s)\n' "$name" "$median" "$total"
+done
