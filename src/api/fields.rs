@@ -77,6 +77,12 @@ impl BodyReader {
             None => Field::Absent,
             Some(Value::Null) => Field::Null,
             Some(Value::String(text)) if self.is_form && text.is_empty() => Field::Null,
+            Some(Value::String(text)) if text.chars().any(is_forbidden_control) => {
+                self.problem(format!(
+                    "{name} must not contain control characters such as NUL; remove them"
+                ));
+                Field::Absent
+            }
             Some(Value::String(text)) => Field::Given(text),
             Some(other) => {
                 self.problem(format!("{name} must be a string (got {})", kind_of(&other)));
@@ -130,6 +136,11 @@ impl BodyReader {
             Err(ApiError::BadRequest(self.problems))
         }
     }
+}
+
+/// Control characters other than tab and line breaks (which a description may hold).
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 fn kind_of(value: &Value) -> &'static str {

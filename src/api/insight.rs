@@ -41,6 +41,11 @@ pub async fn insight(
 fn parse(query: &str, org_id: i64, now: timestamp::Millis) -> Result<InsightParams, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+    if let Some((name, _)) = pairs.iter().find(|(_, v)| v.chars().any(char::is_control)) {
+        return Err(ApiError::bad_request(format!(
+            "{name} must not contain control characters such as NUL; remove them"
+        )));
+    }
     let value = |names: &[&str]| {
         pairs
             .iter()

@@ -315,7 +315,7 @@ pub(super) async fn find_own_link(
     id: &str,
 ) -> Result<ShortLink, ApiError> {
     if let Some((domain, route)) = id.split_once('/') {
-        let Ok(host) = Host::parse(domain) else {
+        let (Ok(host), Ok(_)) = (Host::parse(domain), Route::parse(route)) else {
             return Err(not_found(id));
         };
         return state
@@ -323,6 +323,9 @@ pub(super) async fn find_own_link(
             .find_link(caller.org_id, host.as_str(), route)
             .await?
             .ok_or_else(|| not_found(id));
+    }
+    if Route::parse(id).is_err() {
+        return Err(not_found(id));
     }
     let mut candidates = state.store.find_links_by_route(caller.org_id, id).await?;
     let default = &state.settings.default_domain;

@@ -53,9 +53,22 @@ impl TokenSecret {
         digest(&self.0)
     }
 
-    /// The non-secret start of the token, e.g. `opxl_a1B2c3`.
+    /// What people see of the token, never enough to use it: `opxl_a1B2c3` for generated
+    /// tokens (37 random characters stay hidden); for an operator's own token, which may be
+    /// short and has no public prefix, a fingerprint of its digest (`sha256:1a2b3c4d`).
     pub fn display_prefix(&self) -> String {
-        self.0.chars().take(DISPLAY_LEN).collect()
+        if self.0.starts_with(TOKEN_PREFIX) && self.0.len() >= TOKEN_PREFIX.len() + RANDOM_LEN {
+            self.0.chars().take(DISPLAY_LEN).collect()
+        } else {
+            let digest = self.digest();
+            format!(
+                "sha256:{}",
+                digest[..4]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )
+        }
     }
 }
 
@@ -104,6 +117,14 @@ mod tests {
             hex,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn a_chosen_token_is_shown_by_fingerprint_only() {
+        let chosen = TokenSecret::chosen("0123456789abcdef0123456789abcdef".into()).unwrap();
+        let shown = chosen.display_prefix();
+        assert!(shown.starts_with("sha256:") && shown.len() == 15, "{shown}");
+        assert!(!shown.contains("0123"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use crate::{
     config::DomainCommand,
     links::Host,
+    redirect::invalidation,
     store::{Store, is_unique_violation},
     timestamp,
 };
@@ -33,6 +34,8 @@ pub async fn run(command: DomainCommand) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e.into()),
     }
+    // Running servers on Postgres learn of the new domain at once.
+    invalidation::announce(&store, invalidation::EVERYTHING).await;
     store.close().await;
     Ok(())
 }

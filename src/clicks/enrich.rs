@@ -60,9 +60,14 @@ impl Enricher {
             campaign: event
                 .utm_campaign
                 .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(|c| c.chars().take(100).collect()),
+                .map(|c| {
+                    c.chars()
+                        .filter(|ch| !ch.is_control())
+                        .take(100)
+                        .collect::<String>()
+                })
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty()),
             language: first_language(event.accept_language.as_deref()),
         }
     }

@@ -83,7 +83,10 @@ impl GeoIp {
             .and_then(|names| names.get("en").copied());
         Place {
             country: country.map_or_else(|| UNKNOWN.to_owned(), str::to_ascii_uppercase),
-            city: city.filter(|c| !c.is_empty()).unwrap_or(UNKNOWN).to_owned(),
+            city: city
+                .filter(|c| !c.is_empty() && !c.chars().any(char::is_control))
+                .unwrap_or(UNKNOWN)
+                .to_owned(),
         }
     }
 }

@@ -265,7 +265,28 @@ impl Worker {
             let salt = self.salt(day).await?;
             rows.push(self.enricher.enrich(&self.pending[index], &salt));
         }
-        self.store.record_clicks(&rows).await?;
+        if let Err(error) = self.store.record_clicks(&rows).await {
+            if !is_about_the_data(&error) {
+                return Err(error);
+            }
+            // A row the database refuses would block every click behind it forever: write
+            // the batch row by row and drop (and log) only what is refused.
+            let mut refused = 0;
+            for row in &rows {
+                if let Err(error) = self.store.record_clicks(std::slice::from_ref(row)).await {
+                    if !is_about_the_data(&error) {
+                        return Err(error);
+                    }
+                    refused += 1;
+                    tracing::error!(%error, link.id = row.link_id, "a click was refused by the database and dropped");
+                }
+            }
+            tracing::warn!(
+                clicks.refused = refused,
+                clicks.batch = rows.len(),
+                "batch written row by row"
+            );
+        }
         self.pending.drain(..count);
         self.oldest_since = if self.pending.is_empty() {
             None
@@ -288,4 +309,20 @@ impl Worker {
         self.salts.insert(day, salt.clone());
         Ok(salt)
     }
+}
+
+/// Whether a write failed because of the data itself (bad value, constraint), which no
+/// retry can mend — as opposed to the database being unreachable or busy.
+fn is_about_the_data(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(error) = error else {
+        return false;
+    };
+    let code = error.code().unwrap_or_default();
+    // Postgres SQLSTATE classes 22 (data exception) and 23 (integrity constraint);
+    // SQLite result codes TOOBIG, CONSTRAINT, MISMATCH and RANGE.
+    code.starts_with("22")
+        || code.starts_with("23")
+        || code
+            .parse::<u32>()
+            .is_ok_and(|c| matches!(c & 0xff, 18 | 19 | 20 | 25))
 }

@@ -75,7 +75,8 @@ pub fn attribute(
     let (source, medium) = from_referrer(&referrer);
     let clean = |value: Option<&str>| {
         value
-            .map(str::trim)
+            .map(|v| v.trim_matches(|c: char| c.is_whitespace() || c.is_control()))
+            .filter(|v| !v.chars().any(char::is_control))
             .filter(|v| !v.is_empty())
             .map(|v| truncate(v, 100))
     };

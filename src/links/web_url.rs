@@ -25,6 +25,11 @@ impl WebUrl {
                 text.len()
             ));
         }
+        if text.chars().any(char::is_control) {
+            return Err(format!(
+                "{field} must not contain control characters (tabs, line breaks, NUL); remove them"
+            ));
+        }
         let lowered = text.get(..8).unwrap_or(text).to_ascii_lowercase();
         let invalid = || {
             format!(
@@ -90,6 +95,8 @@ mod tests {
             "https://",
             "https:example.com",
             "http:///path",
+            "https://example.com/a\nb",
+            "https://example.com/\0",
         ] {
             assert!(
                 WebUrl::parse("destination", bad).is_err(),

@@ -23,15 +23,15 @@ const PREVIEW_CRAWLERS: &[&str] = &[
     "googlebot",
     "google-inspectiontool",
     "bingbot",
-    "pinterest",
+    "pinterestbot",
+    "pinterest/0.",
     "redditbot",
     "embedly",
     "skypeuripreview",
     "vkshare",
     "iframely",
     "mastodon",
-    "snapchat",
-    "viber",
+    "snap url preview",
     "line-poker",
     "kakaotalk-scrap",
     "bluesky",
@@ -42,8 +42,14 @@ const PREVIEW_CRAWLERS: &[&str] = &[
 ];
 
 /// Signs of other automated clients.
+/// (Not a bare "bot": phone models such as CUBOT carry it.)
 const BOT_MARKERS: &[&str] = &[
-    "bot",
+    "bot/",
+    "bot;",
+    "bot)",
+    "bot+",
+    "bot-",
+    "robot",
     "crawl",
     "spider",
     "slurp",
@@ -126,6 +132,9 @@ mod tests {
             "TelegramBot (like TwitterBot)",
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0",
             "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Pinterest/0.2 (+https://www.pinterest.com/bot.html)",
+            "Mozilla/5.0 (compatible; Pinterestbot/1.0; +http://www.pinterest.com/bot.html)",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.102 Safari/537.36 Snap URL Preview Service; bot; snapchat; https://developers.snap.com/robots",
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)",
         ] {
             assert_eq!(Visitor::of(ua), Visitor::PreviewCrawler, "{ua}");
@@ -153,6 +162,10 @@ mod tests {
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
             "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+            // In-app browsers are people too.
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [Pinterest/iOS]",
+            "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230805.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Mobile Safari/537.36 Snapchat/12.86.0.42 (like Safari/604.1)",
+            "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 7 Build/SP1A.210812.016) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
         ] {
             assert_eq!(Visitor::of(ua), Visitor::Human, "{ua}");
         }

@@ -141,13 +141,14 @@ async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<S
     }
 }
 
-/// The visitor's address: the socket's peer, or the first `X-Forwarded-For` address when
-/// the server is told to trust its proxy. Used for GeoIP and the visitor key only.
+/// The visitor's address: the socket's peer, or, when the server is told to trust its
+/// proxy, the last `X-Forwarded-For` address — the one that proxy added; earlier entries
+/// come from the client and could be forged. Used for GeoIP and the visitor key only.
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     if state.settings.trust_proxy
         && let Some(forwarded) = text(headers, "x-forwarded-for")
-        && let Some(first) = forwarded.split(',').next()
-        && let Ok(ip) = first.trim().parse::<IpAddr>()
+        && let Some(nearest) = forwarded.rsplit(',').next()
+        && let Ok(ip) = nearest.trim().parse::<IpAddr>()
     {
         return ip;
     }

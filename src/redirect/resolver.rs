@@ -26,6 +26,9 @@ use crate::{links::ShortLink, store::Store};
 pub const FOUND_TTL: Duration = Duration::from_secs(3600);
 pub const MISSING_TTL: Duration = Duration::from_secs(30);
 const HOST_TTL: Duration = Duration::from_secs(60);
+/// A host that is not (yet) a custom domain is asked again soon: `openpxl domain add` may
+/// run in another process.
+const UNKNOWN_HOST_TTL: Duration = Duration::from_secs(10);
 
 /// What a redirect needs to know about a link.
 #[derive(Debug)]
@@ -70,7 +73,9 @@ impl RedirectTarget {
 /// otherwise (non-ASCII characters) the URL's percent-encoded form.
 pub fn location_header(text: &str, url: &Url) -> Option<HeaderValue> {
     let ascii = if text.is_ascii() { text } else { url.as_str() };
-    HeaderValue::from_str(ascii).ok()
+    HeaderValue::from_str(ascii)
+        .or_else(|_| HeaderValue::from_str(url.as_str()))
+        .ok()
 }
 
 #[derive(Clone)]
@@ -124,7 +129,7 @@ impl LinkResolver {
         Self {
             store,
             links: Cache::new(capacity.max(16)),
-            hosts: Cache::new(1024),
+            hosts: Cache::new(10_000),
             generation: AtomicU64::new(0),
         }
     }
@@ -209,9 +214,14 @@ impl LinkResolver {
         {
             return Ok(known);
         }
+        // A Host that is no host name at all is answered without the database.
+        if crate::links::Host::parse(host).is_err() {
+            return Ok(false);
+        }
         let known = self.store.domain_owner(host).await?.is_some();
+        let ttl = if known { HOST_TTL } else { UNKNOWN_HOST_TTL };
         self.hosts
-            .insert(host.to_owned(), (known, Instant::now() + HOST_TTL));
+            .insert(host.to_owned(), (known, Instant::now() + ttl));
         Ok(known)
     }
 

@@ -105,7 +105,7 @@ async fn clicks_are_enriched_from_the_visit() {
         "/rich",
         CHROME_WINDOWS,
         &[
-            ("x-forwarded-for", "203.0.113.5, 10.0.0.1"),
+            ("x-forwarded-for", "198.51.100.99, 203.0.113.5"),
             ("referer", "https://www.google.com/search?q=x"),
             ("accept-language", "de-DE,de;q=0.9,en;q=0.8"),
         ],
@@ -168,6 +168,52 @@ async fn clicks_are_enriched_from_the_visit() {
             ),
         ]
     );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_only_the_address_it_added_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let geoip = tiny_geoip(dir.path());
+    let app = TestApp::spawn_with(|s| {
+        s.geoip_db = Some(geoip);
+        s.trust_proxy = true;
+    })
+    .await;
+    app.created(json!({"destination": "https://example.com", "route": "hop"}))
+        .await;
+    // The visitor wrote a Tokyo address; the proxy appended the real (Berlin) one.
+    app.visit_with(
+        DEFAULT_DOMAIN,
+        "/hop",
+        CHROME_WINDOWS,
+        &[("x-forwarded-for", "198.51.100.7, 203.0.113.5")],
+    )
+    .await;
+    let rows = clicks_of(&app, "hop").await;
+    assert_eq!(rows[0].country, "DE");
+}
+
+#[tokio::test]
+async fn control_characters_from_visitors_never_block_the_recorder() {
+    let app = TestApp::spawn().await;
+    app.created(json!({"destination": "https://example.com", "route": "nul"}))
+        .await;
+    let response = app
+        .visit(
+            DEFAULT_DOMAIN,
+            "/nul?utm_source=%00&utm_medium=x%00y&utm_campaign=a%00b",
+            CHROME_WINDOWS,
+        )
+        .await;
+    assert_eq!(response.status(), 302);
+    app.visit(DEFAULT_DOMAIN, "/nul", CHROME_WINDOWS).await;
+    let rows = clicks_of(&app, "nul").await;
+    assert_eq!(rows.len(), 2, "both clicks are stored");
+    assert_eq!(
+        (rows[0].source.as_str(), rows[0].medium.as_str()),
+        ("direct", "none")
+    );
+    assert_eq!(rows[0].campaign.as_deref(), Some("ab"));
 }
 
 #[tokio::test]

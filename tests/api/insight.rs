@@ -245,6 +245,7 @@ async fn bad_parameters_are_400_saying_what_to_send() {
         ("?timezone=Mars/Olympus", "IANA"),
         ("?datefrom=2024-12-05&dateto=2024-12-01", "after"),
         ("?datefrom=2023-01-01&dateto=2024-12-31", "at most 366"),
+        ("?source=%00", "control characters"),
     ] {
         let response = app
             .request(Method::GET, &format!("/api/v1/insight{query}"))

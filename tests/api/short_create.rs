@@ -351,6 +351,23 @@ async fn over_long_title_and_description_are_400() {
 }
 
 #[tokio::test]
+async fn control_characters_are_400() {
+    let app = TestApp::spawn().await;
+    for body in [
+        json!({"destination": "https://example.com", "title": "a\u{0}b"}),
+        json!({"destination": "https://example.com/a\nb"}),
+        json!({"destination": "https://example.com", "favicon": "https://example.com/\u{0}"}),
+    ] {
+        let message = error_message(app.create_short(body.clone()).await, 400).await;
+        assert!(message.contains("control characters"), "{body}: {message}");
+    }
+    let short = app
+        .created(json!({"destination": "https://example.com", "description": "two\nlines\tok"}))
+        .await;
+    assert_eq!(short["description"], "two\nlines\tok");
+}
+
+#[tokio::test]
 async fn wrong_field_types_get_one_message_per_field() {
     let app = TestApp::spawn().await;
     let response = app

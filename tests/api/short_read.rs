@@ -170,6 +170,14 @@ async fn another_organizations_link_is_404_never_403() {
 }
 
 #[tokio::test]
+async fn ids_that_cannot_name_a_link_are_404() {
+    let app = TestApp::spawn().await;
+    for id in ["%00", "a%00b", "short.test%2F%00", "bad%20route"] {
+        assert_eq!(app.get_short(id).await.status(), 404, "{id}");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_link_is_404_naming_it() {
     let app = TestApp::spawn().await;
     let message = error_message(app.get_short("pxl.example%2Fnothing").await, 404).await;
