@@ -87,8 +87,8 @@ pub struct ServeArgs {
     #[arg(long, env = "OPENPXL_GEOIP_DB")]
     pub geoip_db: Option<PathBuf>,
 
-    /// Believe the first `X-Forwarded-For` address as the visitor's (only behind a proxy
-    /// that sets it; otherwise visitors could forge it).
+    /// Take the visitor's address from the last `X-Forwarded-For` entry, the one the proxy
+    /// appended (only behind a proxy that sets it; otherwise visitors could forge it).
     #[arg(long, env = "OPENPXL_TRUST_PROXY")]
     pub trust_proxy: bool,
 
@@ -106,7 +106,7 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub click_buffer: u64,
 
-    /// Seconds a shutdown waits for requests in flight and for clicks to be written.
+    /// Seconds a shutdown waits for the clicks still in memory to be written.
     #[arg(long, env = "OPENPXL_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
 
