@@ -33,6 +33,17 @@ pub fn tiny_geoip(dir: &std::path::Path) -> PathBuf {
     path
 }
 
+/// An app reading the tiny GeoIP database (loaded into memory at start, so the file may go).
+pub async fn app_with_geoip(trust_proxy: bool) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let geoip = tiny_geoip(dir.path());
+    TestApp::spawn_with(|s| {
+        s.geoip_db = Some(geoip);
+        s.trust_proxy = trust_proxy;
+    })
+    .await
+}
+
 async fn clicks_of(app: &TestApp, route: &str) -> Vec<ClickRow> {
     app.flush_clicks().await;
     let id = app.link_id(DEFAULT_DOMAIN, route).await;
@@ -91,13 +102,7 @@ async fn bot_visits_are_recorded_apart_and_never_counted() {
 
 #[tokio::test]
 async fn clicks_are_enriched_from_the_visit() {
-    let dir = tempfile::tempdir().unwrap();
-    let geoip = tiny_geoip(dir.path());
-    let app = TestApp::spawn_with(|s| {
-        s.geoip_db = Some(geoip);
-        s.trust_proxy = true;
-    })
-    .await;
+    let app = app_with_geoip(true).await;
     app.created(json!({"destination": "https://example.com", "route": "rich"}))
         .await;
     app.visit_with(
@@ -172,13 +177,7 @@ async fn clicks_are_enriched_from_the_visit() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_only_the_address_it_added_counts() {
-    let dir = tempfile::tempdir().unwrap();
-    let geoip = tiny_geoip(dir.path());
-    let app = TestApp::spawn_with(|s| {
-        s.geoip_db = Some(geoip);
-        s.trust_proxy = true;
-    })
-    .await;
+    let app = app_with_geoip(true).await;
     app.created(json!({"destination": "https://example.com", "route": "hop"}))
         .await;
     // The visitor wrote a Tokyo address; the proxy appended the real (Berlin) one.
@@ -218,9 +217,7 @@ async fn control_characters_from_visitors_never_block_the_recorder() {
 
 #[tokio::test]
 async fn without_a_trusted_proxy_forwarded_addresses_are_ignored() {
-    let dir = tempfile::tempdir().unwrap();
-    let geoip = tiny_geoip(dir.path());
-    let app = TestApp::spawn_with(|s| s.geoip_db = Some(geoip)).await;
+    let app = app_with_geoip(false).await;
     app.created(json!({"destination": "https://example.com", "route": "spoof"}))
         .await;
     app.visit_with(

@@ -47,13 +47,7 @@ fn row(values: &[(&str, i64, i64)]) -> Vec<(String, i64, i64)> {
 /// - B (198.51.100.7, Safari on iPhone) visits `a` once from a newsletter (utm);
 /// - Twitterbot fetches `b` (not counted).
 async fn app_with_visits() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let geoip = crate::clicks::tiny_geoip(dir.path());
-    let app = TestApp::spawn_with(|s| {
-        s.geoip_db = Some(geoip);
-        s.trust_proxy = true;
-    })
-    .await;
+    let app = crate::clicks::app_with_geoip(true).await;
     app.created(json!({"destination": "https://example.com/a", "route": "a"}))
         .await;
     app.created(json!({"destination": "https://example.com/b", "route": "b"}))
@@ -97,7 +91,6 @@ async fn app_with_visits() -> TestApp {
     .await;
     app.visit(DEFAULT_DOMAIN, "/b", "Twitterbot/1.0").await;
     app.flush_clicks().await;
-    drop(dir); // the database was read at start
     app
 }
 
