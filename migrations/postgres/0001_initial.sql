@@ -70,12 +70,11 @@ CREATE TABLE links (
     description TEXT,
     image       TEXT,
     favicon     TEXT,
+    clicks      BIGINT  NOT NULL DEFAULT 0,
     created_at  BIGINT  NOT NULL,
     updated_at  BIGINT  NOT NULL,
     deleted_at  BIGINT  -- deleted links are kept so their clicks stay in the history
 );
--- links.updated_at is the last change of the link itself; the API shows the later of it
--- and link_counters.last_click_at.
 -- A route is taken while a live link holds it; deciding 409 is this index's job.
 CREATE UNIQUE INDEX links_live_domain_route_key ON links (domain, route) WHERE deleted_at IS NULL;
 CREATE INDEX links_org_newest_idx ON links (org_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
@@ -100,21 +99,5 @@ CREATE TABLE clicks (
     campaign TEXT,
     language TEXT    NOT NULL
 );
--- Every index here is paid for on each click written; analytics adds what it needs.
 CREATE INDEX clicks_org_at_idx ON clicks (org_id, at);
-
--- Human clicks per link, kept by the click recorder. A narrow table of its own, so that
--- counting a batch of clicks rewrites small rows, not the links' wide ones.
-CREATE TABLE link_counters (
-    link_id       BIGINT PRIMARY KEY REFERENCES links (id),
-    org_id        BIGINT NOT NULL,
-    clicks        BIGINT NOT NULL,
-    last_click_at BIGINT NOT NULL
-);
-
--- The daily salt of the unique-visitor key, shared by every instance. Only today's and
--- yesterday's are kept; older ones are deleted by the recorder.
-CREATE TABLE visitor_salts (
-    day  BIGINT PRIMARY KEY,  -- days since 1970-01-01 UTC
-    salt BYTEA  NOT NULL
-);
+CREATE INDEX clicks_link_at_idx ON clicks (link_id, at);
