@@ -1,7 +1,9 @@
 //! Keeping every instance's link cache true: a change made through the API is announced on
 //! the Postgres channel `openpxl_links` (payload: the link's `domain/route`, or `*` for
 //! "forget everything"), and every instance listens and forgets that entry. If the listening
-//! connection drops, notifications may have been missed, so the whole cache is dropped.
+//! connection drops, notifications may be missed, so once listening again the whole cache is
+//! dropped. Not before: while the database is unreachable nobody can change a link, and the
+//! cached links are what keeps redirects working through the outage.
 //!
 //! SQLite has no such channel: a SQLite database serves one instance, whose own changes
 //! invalidate its cache directly.
@@ -79,9 +81,10 @@ async fn receive(listener: &mut PgListener, resolver: &LinkResolver) {
             }
             Ok(Some(notification)) => resolver.invalidate(notification.payload()),
             Ok(None) => {
-                // The connection dropped; PgListener reconnects on the next call.
-                tracing::warn!("lost the LISTEN connection; forgetting all cached links");
-                resolver.invalidate_all();
+                // The connection dropped. Reconnect from the outer loop, which forgets the
+                // cache only once it is listening again (changes made meanwhile are unknown).
+                tracing::warn!("lost the LISTEN connection; reconnecting");
+                return;
             }
             Err(error) => {
                 tracing::warn!(%error, "LISTEN failed");

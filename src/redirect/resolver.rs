@@ -5,7 +5,8 @@
 //! API invalidates its entries at once on this instance and, on Postgres, on every other
 //! instance through LISTEN/NOTIFY ([`super::invalidation`]); the TTLs are only a safety net.
 //! Concurrent misses of one key wait for a single query. A load that raced with an
-//! invalidation is answered but not cached, so the cache never keeps a stale link.
+//! invalidation is answered but not cached, so the cache never keeps a stale link. An expired
+//! entry is still served when the database cannot be reached to refresh it (stale-if-error).
 
 use std::{
     sync::{
@@ -144,18 +145,18 @@ impl LinkResolver {
             return Ok(known);
         }
         let owned: LinkKey = (domain.to_owned(), route.to_owned());
-        let guard = match self.links.get_value_or_guard_async(&owned).await {
+        let (guard, stale) = match self.links.get_value_or_guard_async(&owned).await {
             Ok(entry) if entry.expires > Instant::now() => return Ok(entry.target),
-            Ok(_stale) => None,
-            Err(guard) => Some(guard),
+            Ok(stale) => (None, Some(stale)),
+            Err(guard) => (Some(guard), None),
         };
         let generation = self.generation.load(Ordering::Acquire);
-        let target = self
-            .store
-            .resolve_link(domain, route)
-            .await?
-            .and_then(RedirectTarget::from_link)
-            .map(Arc::new);
+        let target = match self.store.resolve_link(domain, route).await {
+            Ok(link) => link.and_then(RedirectTarget::from_link).map(Arc::new),
+            // Stale if error: an expired entry still beats a 503 while the database is away.
+            Err(_) if stale.is_some() => return Ok(stale.and_then(|entry| entry.target)),
+            Err(error) => return Err(error),
+        };
         let ttl = if target.is_some() {
             FOUND_TTL
         } else {
