@@ -7,6 +7,7 @@
 #   bench/insight.sh                       # 1,000,000 clicks on Postgres
 #   CLICKS=10000000 bench/insight.sh       # 10 million
 #   BACKEND=sqlite bench/insight.sh
+#   ROLLUP=0 bench/insight.sh              # raw clicks only, no daily roll-ups
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,10 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 NOW_MS=$(( $(date +%s) * 1000 ))
 DAY_MS=86400000
 # Clicks spread evenly over the 90 days before now, on 1,000 links; visitors drawn from a
-# pool of 20,000 a day (so some click more than once); a few countries and devices.
+# pool of 20,000 a UTC day (so some click more than once). As in real data, a visitor's
+# traits (country, city, device, browser, OS) follow from the visitor (they come from the
+# IP address and User-Agent the key hashes); source, medium, referrer and language vary
+# per click.
 seed_sql() {
   local series=$1
   cat <<SQL
@@ -34,24 +38,26 @@ INSERT INTO links (org_id, domain, route, destination, created_at, updated_at)
 SELECT 1, 'bench.test', 'l' || i, 'https://example.com/' || i, 0, 0 FROM ($(printf "$series" 1000)) AS s;
 INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, os,
                     referrer, source, medium, campaign, language)
-SELECT 1, 1 + (i % 1000), $NOW_MS - (i * $((90 * DAY_MS)) / $CLICKS), FALSE,
-       $(visitor_expr), 
-       CASE i % 5 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' WHEN 2 THEN 'FR' WHEN 3 THEN 'JP' ELSE 'BR' END,
-       CASE i % 5 WHEN 0 THEN 'Berlin' WHEN 1 THEN 'New York' WHEN 2 THEN 'Paris' WHEN 3 THEN 'Tokyo' ELSE 'Sao Paulo' END,
-       CASE i % 3 WHEN 0 THEN 'Desktop' WHEN 1 THEN 'Mobile' ELSE 'Tablet' END,
-       CASE i % 4 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Safari' WHEN 2 THEN 'Firefox' ELSE 'Edge' END,
-       CASE i % 4 WHEN 0 THEN 'Windows' WHEN 1 THEN 'iOS' WHEN 2 THEN 'Android' ELSE 'macOS' END,
+SELECT 1, 1 + (i % 1000), at, FALSE,
+       $(visitor_expr),
+       CASE v % 5 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' WHEN 2 THEN 'FR' WHEN 3 THEN 'JP' ELSE 'BR' END,
+       CASE v % 5 WHEN 0 THEN 'Berlin' WHEN 1 THEN 'New York' WHEN 2 THEN 'Paris' WHEN 3 THEN 'Tokyo' ELSE 'Sao Paulo' END,
+       CASE v % 3 WHEN 0 THEN 'Desktop' WHEN 1 THEN 'Mobile' ELSE 'Tablet' END,
+       CASE v % 4 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Safari' WHEN 2 THEN 'Firefox' ELSE 'Edge' END,
+       CASE (v / 4) % 4 WHEN 0 THEN 'Windows' WHEN 1 THEN 'iOS' WHEN 2 THEN 'Android' ELSE 'macOS' END,
        CASE i % 7 WHEN 0 THEN 'google.com' WHEN 1 THEN 't.co' ELSE '' END,
        CASE i % 7 WHEN 0 THEN 'google' WHEN 1 THEN 'twitter' ELSE 'direct' END,
        CASE i % 7 WHEN 0 THEN 'organic' WHEN 1 THEN 'social' ELSE 'none' END,
        NULL, CASE i % 2 WHEN 0 THEN 'en-US' ELSE 'de-DE' END
-FROM ($(printf "$series" "$CLICKS")) AS s;
+FROM (SELECT i, at, (i / 3) % 20000 + (at / $DAY_MS) * 20000 AS v
+      FROM (SELECT i, $NOW_MS - (i * $((90 * DAY_MS)) / $CLICKS) AS at
+            FROM ($(printf "$series" "$CLICKS")) AS s) AS t) AS u;
 SQL
 }
 
 case "$BACKEND" in
   postgres)
-    visitor_expr() { echo "int8send(((i / 3) % 20000 + (i * 90 / $CLICKS) * 20000)::int8) || '\\x0000000000000000'::bytea"; }
+    visitor_expr() { echo "int8send(v::int8) || '\\x0000000000000000'::bytea"; }
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS openpxl_insight WITH (FORCE)" -c "CREATE DATABASE openpxl_insight"
     URL="${PG_ADMIN_URL%/*}/openpxl_insight"
     DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
@@ -59,7 +65,7 @@ case "$BACKEND" in
     time (seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE")
     ;;
   sqlite)
-    visitor_expr() { echo "CAST(((i / 3) % 20000 + (i * 90 / $CLICKS) * 20000) AS TEXT)"; }
+    visitor_expr() { echo "CAST(v AS TEXT)"; }
     URL="sqlite://$WORK/insight.db"
     DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
     echo "== seeding $CLICKS clicks (SQLite)"
@@ -67,6 +73,15 @@ case "$BACKEND" in
       | sed 's/FALSE/0/' | sqlite3 "$WORK/insight.db"; sqlite3 "$WORK/insight.db" "ANALYZE")
     ;;
 esac
+
+if [ "${ROLLUP:-1}" = 1 ]; then
+  echo "== rolling up the closed days (openpxl rollup)"
+  time DATABASE_URL=$URL "$OPENPXL" rollup
+  case "$BACKEND" in
+    postgres) psql -q "$URL" -c "ANALYZE" ;;
+    sqlite) sqlite3 "$WORK/insight.db" "ANALYZE" ;;
+  esac
+fi
 
 TOKEN=$(DATABASE_URL=$URL "$OPENPXL" token create --email bench@bench.test --org bench --name bench \
         --daily-limit 1000000 2>/dev/null)

@@ -28,6 +28,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Roll up every closed UTC day of clicks now (the server also does it every minute);
+    /// useful after importing clicks.
+    Rollup(DatabaseArgs),
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),

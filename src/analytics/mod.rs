@@ -1,16 +1,24 @@
 //! The insight object of `GET /api/v1/insight` (SPEC §6): recent, total and unique clicks,
 //! the per-day (or per-hour) series in the caller's time zone, and the breakdowns.
+//!
+//! Closed UTC days are read from the daily roll-ups where they answer the question exactly
+//! ([`plan`], [`RollupRows`]); the rest of the range from the raw clicks; the two parts add.
 
+pub mod plan;
 pub mod range;
+pub mod rollup;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 pub use range::{Bucket, DateRange};
 
 use crate::{
-    store::{ClickFilter, Counts, Dimension, Store},
-    timestamp::Millis,
+    store::{ClickFilter, Counts, Dimension, RollupRows, Store},
+    timestamp::{Millis, utc_day},
 };
+use plan::Split;
 
 /// "Recent" clicks are those of the last 30 minutes.
 pub const RECENT_MS: Millis = 30 * 60 * 1000;
@@ -78,15 +86,24 @@ pub async fn insight(
 ) -> Result<Insight, sqlx::Error> {
     let (from, to) = range.bounds();
     let buckets = range.buckets();
-    let bounds: Vec<(Millis, Millis)> = buckets.iter().map(|b| (b.start, b.end)).collect();
+    // A question no roll-up answers without a breakdown is not answered by one with it.
+    let readable = if RollupRows::for_question(filter, None).is_some() {
+        store
+            .readable_rolled_up_days(filter.org_id, utc_day(from), utc_day(to - 1))
+            .await?
+    } else {
+        BTreeSet::new()
+    };
+    let split = plan::split(from, to, &readable);
+    let last_minutes = [(now - RECENT_MS, now + 1)];
     let (recent, counts, series) = tokio::try_join!(
-        store.insight_counts(filter, now - RECENT_MS, now + 1),
-        store.insight_counts(filter, from, to),
-        store.insight_buckets(filter, &bounds),
+        store.insight_counts(filter, &last_minutes),
+        counts(store, filter, &split),
+        series(store, filter, &buckets, &readable),
     )?;
     // The breakdowns are independent queries: run them side by side on the pool.
     let breakdowns = futures_util::future::try_join_all(
-        Dimension::ALL.map(|dimension| store.insight_property(filter, dimension, from, to)),
+        Dimension::ALL.map(|dimension| property(store, filter, dimension, &split)),
     )
     .await?;
     let mut properties = Properties::default();
@@ -119,6 +136,95 @@ pub async fn insight(
             .collect(),
         properties,
     })
+}
+
+/// Clicks and unique visitors over a split range.
+async fn counts(store: &Store, filter: &ClickFilter, split: &Split) -> Result<Counts, sqlx::Error> {
+    let Some(rows) = RollupRows::for_question(filter, None) else {
+        return store.insight_counts(filter, &[split.whole]).await;
+    };
+    let (rolled, raw) = tokio::try_join!(
+        store.rollup_counts(filter, &rows, &split.days),
+        store.insight_counts(filter, &split.raw),
+    )?;
+    Ok(add(rolled, raw))
+}
+
+/// The series: buckets that are exactly one rolled-up UTC day from the roll-ups, the others
+/// (hours, days of other zones, days not rolled up) from the raw clicks.
+async fn series(
+    store: &Store,
+    filter: &ClickFilter,
+    buckets: &[Bucket],
+    readable: &BTreeSet<i64>,
+) -> Result<Vec<Counts>, sqlx::Error> {
+    let rows = RollupRows::for_question(filter, None);
+    let mut rolled_up: BTreeMap<i64, usize> = BTreeMap::new(); // day -> bucket index
+    let mut raw: Vec<usize> = Vec::new();
+    for (index, bucket) in buckets.iter().enumerate() {
+        match plan::rolled_up_day(bucket.start, bucket.end, readable).filter(|_| rows.is_some()) {
+            Some(day) => {
+                rolled_up.insert(day, index);
+            }
+            None => raw.push(index),
+        }
+    }
+    let raw_bounds: Vec<(Millis, Millis)> = raw
+        .iter()
+        .map(|&index| (buckets[index].start, buckets[index].end))
+        .collect();
+    let days = plan::runs(rolled_up.keys().copied());
+    let (rolled_counts, raw_counts) = tokio::try_join!(
+        async {
+            match &rows {
+                Some(rows) => store.rollup_per_day(filter, rows, &days).await,
+                None => Ok(Vec::new()),
+            }
+        },
+        store.insight_buckets(filter, &raw_bounds),
+    )?;
+    let mut series = vec![Counts::default(); buckets.len()];
+    for (day, counts) in rolled_counts {
+        if let Some(&index) = rolled_up.get(&day) {
+            series[index] = counts;
+        }
+    }
+    for (index, counts) in raw.into_iter().zip(raw_counts) {
+        series[index] = counts;
+    }
+    Ok(series)
+}
+
+/// One breakdown over a split range, in no particular order.
+async fn property(
+    store: &Store,
+    filter: &ClickFilter,
+    dimension: Dimension,
+    split: &Split,
+) -> Result<Vec<(String, Counts)>, sqlx::Error> {
+    let Some(rows) = RollupRows::for_question(filter, Some(dimension)) else {
+        return store
+            .insight_property(filter, dimension, &[split.whole])
+            .await;
+    };
+    let (rolled, raw) = tokio::try_join!(
+        store.rollup_property(filter, &rows, &split.days),
+        store.insight_property(filter, dimension, &split.raw),
+    )?;
+    let mut merged: HashMap<String, Counts> = HashMap::new();
+    for (value, counts) in rolled.into_iter().chain(raw) {
+        let slot = merged.entry(value).or_default();
+        *slot = add(*slot, counts);
+    }
+    Ok(merged.into_iter().collect())
+}
+
+/// Counts of disjoint sets of clicks (different UTC days: different visitor keys).
+fn add(a: Counts, b: Counts) -> Counts {
+    Counts {
+        total: a.total + b.total,
+        unique: a.unique + b.unique,
+    }
 }
 
 /// A visit without a Referer is stored with an empty referrer and shown as `direct`.

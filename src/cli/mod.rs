@@ -3,6 +3,7 @@
 mod domain;
 mod migrate;
 mod org;
+mod rollup;
 pub mod serve;
 mod token;
 mod user;
@@ -15,6 +16,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve::run(cli.serve).await,
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Migrate(database)) => migrate::run(database).await,
+        Some(Command::Rollup(database)) => rollup::run(database).await,
         Some(Command::Org(command)) => org::run(command).await,
         Some(Command::User(command)) => user::run(command).await,
         Some(Command::Token(command)) => token::run(command).await,

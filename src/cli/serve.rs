@@ -1,4 +1,5 @@
-//! `openpxl serve`: migrate, bootstrap an empty database, serve until SIGTERM/SIGINT.
+//! `openpxl serve`: migrate, bootstrap an empty database, roll up closed days of clicks in
+//! the background, serve until SIGTERM/SIGINT.
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -33,12 +34,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         database = ?store.backend(),
         "openpxl is serving"
     );
+    let rollups = crate::analytics::rollup::spawn(store.clone());
     crate::serve(
         listener,
         AppState::start(store.clone(), settings)?,
         shutdown,
     )
     .await?;
+    rollups.abort(); // a roll-up cut short is rolled back and redone by the next start
     store.close().await;
     tracing::info!("openpxl stopped");
     Ok(())

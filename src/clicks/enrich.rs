@@ -43,12 +43,25 @@ impl Enricher {
             event.utm_source.as_deref(),
             event.utm_medium.as_deref(),
         );
+        let visitor = visitor_key(
+            salt,
+            event.ip,
+            &event.user_agent,
+            event.org_id,
+            [
+                &place.country,
+                &place.city,
+                software.device,
+                &software.browser,
+                &software.os,
+            ],
+        );
         ClickRow {
             org_id: event.org_id,
             link_id: event.link_id,
             at: event.at,
             bot: event.bot,
-            visitor: visitor_key(salt, event.ip, &event.user_agent, event.org_id),
+            visitor,
             country: place.country,
             city: place.city,
             device: software.device.to_owned(),

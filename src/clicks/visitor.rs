@@ -1,5 +1,11 @@
 //! The unique-visitor key: SHA-256 of a daily salt, the visitor's IP address and
-//! User-Agent, and the link's organization, cut to 16 bytes.
+//! User-Agent, the link's organization and the visitor's traits (country, city, device,
+//! browser, OS), cut to 16 bytes.
+//!
+//! The traits are already functions of the address and User-Agent; hashing them too makes
+//! that hold by construction (even across a GeoIP database update), so a visitor has exactly
+//! one set of traits per day. The daily roll-ups rely on it to add unique visitors up across
+//! traits exactly (see `analytics::rollup`).
 //!
 //! The salt is random, kept in the database so every instance agrees on it, and replaced
 //! each UTC day; old salts are deleted, after which no key can be tied back to an address.
@@ -13,16 +19,25 @@ use sha2::{Digest, Sha256};
 pub const KEY_LEN: usize = 16;
 
 /// The visitor key of one visit.
-pub fn visitor_key(salt: &[u8], ip: IpAddr, user_agent: &str, org_id: i64) -> Vec<u8> {
+pub fn visitor_key(
+    salt: &[u8],
+    ip: IpAddr,
+    user_agent: &str,
+    org_id: i64,
+    traits: [&str; 5],
+) -> Vec<u8> {
     let mut hasher = Sha256::new();
     hasher.update(salt);
     match ip {
         IpAddr::V4(v4) => hasher.update(v4.octets()),
         IpAddr::V6(v6) => hasher.update(v6.octets()),
     }
-    hasher.update((user_agent.len() as u64).to_be_bytes());
-    hasher.update(user_agent.as_bytes());
     hasher.update(org_id.to_be_bytes());
+    // Length-prefixed, so that no two different inputs hash the same bytes.
+    for text in std::iter::once(user_agent).chain(traits) {
+        hasher.update((text.len() as u64).to_be_bytes());
+        hasher.update(text.as_bytes());
+    }
     hasher.finalize()[..KEY_LEN].to_vec()
 }
 
@@ -43,15 +58,22 @@ mod tests {
     #[test]
     fn the_key_depends_on_every_input() {
         let ip: IpAddr = "203.0.113.7".parse().unwrap();
-        let base = visitor_key(b"salt", ip, "UA", 1);
+        let traits = ["DE", "Berlin", "Desktop", "Chrome", "Windows"];
+        let base = visitor_key(b"salt", ip, "UA", 1, traits);
         assert_eq!(base.len(), KEY_LEN);
-        assert_eq!(base, visitor_key(b"salt", ip, "UA", 1));
-        assert_ne!(base, visitor_key(b"other", ip, "UA", 1));
+        assert_eq!(base, visitor_key(b"salt", ip, "UA", 1, traits));
+        assert_ne!(base, visitor_key(b"other", ip, "UA", 1, traits));
         assert_ne!(
             base,
-            visitor_key(b"salt", "203.0.113.8".parse().unwrap(), "UA", 1)
+            visitor_key(b"salt", "203.0.113.8".parse().unwrap(), "UA", 1, traits)
         );
-        assert_ne!(base, visitor_key(b"salt", ip, "UA2", 1));
-        assert_ne!(base, visitor_key(b"salt", ip, "UA", 2));
+        assert_ne!(base, visitor_key(b"salt", ip, "UA2", 1, traits));
+        assert_ne!(base, visitor_key(b"salt", ip, "UA", 2, traits));
+        let mut moved = traits;
+        moved[1] = "Munich";
+        assert_ne!(base, visitor_key(b"salt", ip, "UA", 1, moved));
+        // The boundaries between inputs count: "UA" + "DE" is not "UAD" + "E".
+        let shifted = ["E", "Berlin", "Desktop", "Chrome", "Windows"];
+        assert_ne!(base, visitor_key(b"salt", ip, "UAD", 1, shifted));
     }
 }

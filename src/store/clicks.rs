@@ -103,6 +103,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        super::rollups::mark_dirty_any(&mut tx, &late_human_days(rows)).await?;
         let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
         for chunk in counters.chunks(LINKS_PER_UPSERT) {
             let sql = format!(
@@ -213,6 +214,7 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
     .bind(column(|r| &r.language))
     .execute(&mut *tx)
     .await?;
+    super::rollups::mark_dirty_postgres(&mut tx, &late_human_days(rows)).await?;
     // Sorted by link id, so concurrent instances lock counters in the same order.
     let counters = human_clicks_per_link(rows);
     sqlx::query(
@@ -283,6 +285,12 @@ struct Counter {
 
 /// Human clicks per link in a batch, each link once (a multi-row upsert may not touch a
 /// row twice).
+/// The days this batch's human clicks make dirty (see [`super::rollups`]).
+fn late_human_days(rows: &[ClickRow]) -> std::collections::BTreeSet<(i64, i64)> {
+    let human = rows.iter().filter(|r| !r.bot).map(|r| (r.org_id, r.at));
+    super::rollups::late_days(human, crate::timestamp::now())
+}
+
 fn human_clicks_per_link(rows: &[ClickRow]) -> BTreeMap<i64, Counter> {
     let mut counters = BTreeMap::new();
     for row in rows.iter().filter(|r| !r.bot) {

@@ -1,6 +1,9 @@
-//! The analytics queries behind `GET /api/v1/insight`. Every query is built from a typed
-//! [`ClickFilter`] with bound parameters only; the grouping dimensions come from a fixed
-//! list, never from the request. Human clicks only: bot visits are never counted.
+//! The analytics queries behind `GET /api/v1/insight`, over raw clicks (`clicks`) and over
+//! the daily roll-ups (`daily_clicks`, see [`super::rollups`]). Every query is built from a
+//! typed [`ClickFilter`] with bound parameters only; the grouping dimensions come from a
+//! fixed list, never from the request. Human clicks only: bot visits are never counted.
+
+use std::collections::HashMap;
 
 use sqlx::{Any, any::AnyArguments, query::QueryAs};
 
@@ -37,6 +40,15 @@ pub enum Dimension {
 }
 
 impl Dimension {
+    /// Whether one visitor's clicks on one day can differ in this dimension. The others are
+    /// traits of the visitor key (`clicks::visitor`): one per visitor and day.
+    pub fn varies_per_click(self) -> bool {
+        matches!(
+            self,
+            Self::Source | Self::Medium | Self::Referrer | Self::Language
+        )
+    }
+
     pub const ALL: [Self; 9] = [
         Self::Country,
         Self::City,
@@ -70,6 +82,85 @@ impl Dimension {
 pub struct Counts {
     pub total: i64,
     pub unique: i64,
+}
+
+/// Which `daily_clicks` rows answer a question exactly, and how to group them.
+///
+/// Value rows answer unfiltered questions: one row per day and value, whose visitors add up
+/// across days. Trait rows answer filtered ones: rows of one day and dimension value never
+/// share a visitor unless they share the visitor's traits, so summing `visitors` is exact
+/// as long as the question involves at most one click-varying dimension (the one the rows
+/// are split by). Questions about a domain, or a link with filters, have no exact roll-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupRows {
+    /// Trait rows (`true`) or value rows.
+    pub per_traits: bool,
+    /// `daily_clicks.dimension`.
+    pub dimension: &'static str,
+    /// The value the filter asks for, in that dimension.
+    pub value: Option<String>,
+    /// The column to group by, if any.
+    pub group: Option<&'static str>,
+}
+
+impl RollupRows {
+    /// The rows that answer `filter`, broken down by `breakdown`, if roll-ups can.
+    pub fn for_question(filter: &ClickFilter, breakdown: Option<Dimension>) -> Option<Self> {
+        if filter.domain.is_some() {
+            return None; // a visitor may click several links of a domain: no exact sum
+        }
+        let traits = [
+            &filter.device,
+            &filter.browser,
+            &filter.os,
+            &filter.country,
+            &filter.city,
+        ];
+        let filtered = traits.iter().any(|t| t.is_some())
+            || filter.source.is_some()
+            || filter.medium.is_some();
+        if !filtered {
+            return Some(Self {
+                per_traits: false,
+                dimension: breakdown.map_or("all", Dimension::column),
+                value: None,
+                group: breakdown.map(|_| "value"),
+            });
+        }
+        if filter.link_id.is_some() {
+            return None; // trait rows are kept per organization only
+        }
+        let mut varying: Vec<(&'static str, Option<&String>)> = Vec::new();
+        if let Some(source) = &filter.source {
+            varying.push(("source", Some(source)));
+        }
+        if let Some(medium) = &filter.medium {
+            varying.push(("medium", Some(medium)));
+        }
+        if let Some(dimension) = breakdown.filter(|d| d.varies_per_click())
+            && !varying.iter().any(|(name, _)| *name == dimension.column())
+        {
+            varying.push((dimension.column(), None));
+        }
+        let (dimension, value) = match varying.as_slice() {
+            [] => ("", None),
+            [(dimension, value)] => (*dimension, value.cloned()),
+            _ => return None,
+        };
+        let group = breakdown.map(|d| {
+            if d.varies_per_click() {
+                "value"
+            } else {
+                d.column()
+            }
+        });
+        Some(Self {
+            per_traits: true,
+            dimension,
+            value,
+            group,
+        })
+    }
 }
 
 /// A parameter of a query being built.
@@ -120,16 +211,8 @@ impl Sql {
                 .param(Param::Text(domain.clone()))
                 .push(")");
         }
-        let columns = [
-            ("device", &filter.device),
-            ("browser", &filter.browser),
-            ("os", &filter.os),
-            ("country", &filter.country),
-            ("city", &filter.city),
-            ("medium", &filter.medium),
-            ("source", &filter.source),
-        ];
-        for (column, value) in columns {
+        self.traits("c", filter);
+        for (column, value) in [("medium", &filter.medium), ("source", &filter.source)] {
             if let Some(value) = value {
                 self.push(&format!(" AND c.{column} = "))
                     .param(Param::Text(value.clone()));
@@ -138,11 +221,66 @@ impl Sql {
         self
     }
 
-    fn range(&mut self, from: Millis, to: Millis) -> &mut Self {
-        self.push(" AND c.at >= ")
-            .param(Param::Int(from))
-            .push(" AND c.at < ")
-            .param(Param::Int(to))
+    /// `AND a.device = $ ...` for the visitor traits a filter names, on table alias `a`.
+    fn traits(&mut self, alias: &str, filter: &ClickFilter) -> &mut Self {
+        let columns = [
+            ("device", &filter.device),
+            ("browser", &filter.browser),
+            ("os", &filter.os),
+            ("country", &filter.country),
+            ("city", &filter.city),
+        ];
+        for (column, value) in columns {
+            if let Some(value) = value {
+                self.push(&format!(" AND {alias}.{column} = "))
+                    .param(Param::Text(value.clone()));
+            }
+        }
+        self
+    }
+
+    /// `AND (c.at >= $ AND c.at < $ OR ...)`: any of the `[start, end)` ranges.
+    fn ranges(&mut self, ranges: &[(Millis, Millis)]) -> &mut Self {
+        self.push(" AND (");
+        for (index, (from, to)) in ranges.iter().enumerate() {
+            self.push(if index == 0 { "" } else { " OR " })
+                .push("c.at >= ")
+                .param(Param::Int(*from))
+                .push(" AND c.at < ")
+                .param(Param::Int(*to));
+        }
+        self.push(")")
+    }
+
+    /// `FROM daily_clicks r WHERE ...` for the rows `rows` of the days `days` (runs, both
+    /// ends included).
+    fn rollup(
+        &mut self,
+        filter: &ClickFilter,
+        rows: &RollupRows,
+        days: &[(i64, i64)],
+    ) -> &mut Self {
+        self.push(" FROM daily_clicks r WHERE r.org_id = ")
+            .param(Param::Int(filter.org_id))
+            .push(" AND r.link_id = ")
+            .param(Param::Int(filter.link_id.unwrap_or(0)))
+            .push(" AND r.per_traits = ")
+            .param(Param::Int(i64::from(rows.per_traits)))
+            .push(" AND r.dimension = ")
+            .param(Param::Text(rows.dimension.to_owned()));
+        if let Some(value) = &rows.value {
+            self.push(" AND r.value = ")
+                .param(Param::Text(value.clone()));
+        }
+        self.traits("r", filter).push(" AND (");
+        for (index, (first, last)) in days.iter().enumerate() {
+            self.push(if index == 0 { "" } else { " OR " })
+                .push("r.day >= ")
+                .param(Param::Int(*first))
+                .push(" AND r.day <= ")
+                .param(Param::Int(*last));
+        }
+        self.push(")")
     }
 
     fn query_as<'q, T>(&'q self) -> QueryAs<'q, Any, T, AnyArguments<'q>>
@@ -162,15 +300,17 @@ impl Sql {
 }
 
 impl Store {
-    /// Clicks and unique visitors in `[from, to)`.
+    /// Clicks and unique visitors in the `[start, end)` ranges (no query if there are none).
     pub async fn insight_counts(
         &self,
         filter: &ClickFilter,
-        from: Millis,
-        to: Millis,
+        ranges: &[(Millis, Millis)],
     ) -> Result<Counts, sqlx::Error> {
+        if ranges.is_empty() {
+            return Ok(Counts::default());
+        }
         let mut sql = Sql::new("SELECT COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
-        sql.filter(filter).range(from, to);
+        sql.filter(filter).ranges(ranges);
         let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.pool).await?;
         Ok(Counts { total, unique })
     }
@@ -182,9 +322,50 @@ impl Store {
         buckets: &[(Millis, Millis)],
     ) -> Result<Vec<Counts>, sqlx::Error> {
         let mut counts = vec![Counts::default(); buckets.len()];
-        if buckets.is_empty() {
+        let Some(&(first, _)) = buckets.first() else {
             return Ok(counts);
+        };
+        let rows: Vec<(i64, i64, i64)> = match grid(buckets) {
+            // Equal buckets on one grid (UTC days, hours, local days without a DST change):
+            // the bucket of a click is arithmetic.
+            Some(length) => {
+                let mut sql = Sql::new("SELECT (c.at - ");
+                sql.param(Param::Int(first))
+                    .push(") / ")
+                    .param(Param::Int(length))
+                    .push(", COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
+                sql.filter(filter)
+                    .ranges(&runs_of(buckets))
+                    .push(" GROUP BY 1");
+                let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+                let index: HashMap<i64, usize> = buckets
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (start, _))| ((start - first) / length, index))
+                    .collect();
+                rows.into_iter()
+                    .filter_map(|(cell, total, unique)| {
+                        let index = i64::try_from(*index.get(&cell)?).ok()?;
+                        Some((index, total, unique))
+                    })
+                    .collect()
+            }
+            None => self.insight_uneven_buckets(filter, buckets).await?,
+        };
+        for (index, total, unique) in rows {
+            if let Some(slot) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
+                *slot = Counts { total, unique };
+            }
         }
+        Ok(counts)
+    }
+
+    /// Buckets of different lengths (local days across a DST change), joined by range.
+    async fn insight_uneven_buckets(
+        &self,
+        filter: &ClickFilter,
+        buckets: &[(Millis, Millis)],
+    ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
         let mut sql =
             Sql::new("SELECT b.column1, COUNT(*), COUNT(DISTINCT c.visitor) FROM (VALUES ");
         for (index, (start, end)) in buckets.iter().enumerate() {
@@ -199,36 +380,120 @@ impl Store {
         }
         sql.push(") AS b JOIN clicks c ON c.at >= b.column2 AND c.at < b.column3 AND");
         sql.filter(filter);
-        sql.push(" GROUP BY b.column1");
-        let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
-        for (index, total, unique) in rows {
-            if let Some(slot) = usize::try_from(index).ok().and_then(|i| counts.get_mut(i)) {
-                *slot = Counts { total, unique };
-            }
-        }
-        Ok(counts)
+        // The buckets' ranges again, outside the join: they let the planner estimate the
+        // rows (without them Postgres expects millions and spends a quarter second
+        // compiling the query with JIT).
+        sql.ranges(&runs_of(buckets)).push(" GROUP BY b.column1");
+        sql.query_as().fetch_all(&self.pool).await
     }
 
-    /// Clicks and unique visitors per value of `dimension`, in no particular order.
+    /// Clicks and unique visitors per value of `dimension` in the `[start, end)` ranges, in
+    /// no particular order (no query if there are no ranges).
     pub async fn insight_property(
         &self,
         filter: &ClickFilter,
         dimension: Dimension,
-        from: Millis,
-        to: Millis,
+        ranges: &[(Millis, Millis)],
     ) -> Result<Vec<(String, Counts)>, sqlx::Error> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
         let column = dimension.column();
         let mut sql = Sql::new(&format!(
             "SELECT c.{column}, COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE"
         ));
-        sql.filter(filter).range(from, to);
+        sql.filter(filter).ranges(ranges);
         sql.push(&format!(" GROUP BY c.{column}"));
         let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(value, total, unique)| (value, Counts { total, unique }))
-            .collect())
+        Ok(counted(rows))
     }
+
+    /// Clicks and unique visitors of the rolled-up `days` (runs, both ends included).
+    pub async fn rollup_counts(
+        &self,
+        filter: &ClickFilter,
+        rows: &RollupRows,
+        days: &[(i64, i64)],
+    ) -> Result<Counts, sqlx::Error> {
+        if days.is_empty() {
+            return Ok(Counts::default());
+        }
+        let mut sql = Sql::new(&format!("SELECT {SUMS}"));
+        sql.rollup(filter, rows, days);
+        let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.pool).await?;
+        Ok(Counts { total, unique })
+    }
+
+    /// Clicks and unique visitors per rolled-up day of `days`; days without clicks are left
+    /// out.
+    pub async fn rollup_per_day(
+        &self,
+        filter: &ClickFilter,
+        rows: &RollupRows,
+        days: &[(i64, i64)],
+    ) -> Result<Vec<(i64, Counts)>, sqlx::Error> {
+        if days.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT r.day, {SUMS}"));
+        sql.rollup(filter, rows, days).push(" GROUP BY r.day");
+        let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        Ok(counted(rows))
+    }
+
+    /// Clicks and unique visitors per value of the column `rows.group`, over the rolled-up
+    /// `days`, in no particular order.
+    pub async fn rollup_property(
+        &self,
+        filter: &ClickFilter,
+        rows: &RollupRows,
+        days: &[(i64, i64)],
+    ) -> Result<Vec<(String, Counts)>, sqlx::Error> {
+        let Some(column) = rows.group.filter(|_| !days.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let mut sql = Sql::new(&format!("SELECT r.{column}, {SUMS}"));
+        sql.rollup(filter, rows, days)
+            .push(&format!(" GROUP BY r.{column}"));
+        let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        Ok(counted(rows))
+    }
+}
+
+/// The sums of roll-up rows, as BIGINT on both databases (Postgres sums BIGINTs into
+/// NUMERIC), zero when there are no rows.
+const SUMS: &str = "CAST(COALESCE(SUM(r.clicks), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(r.visitors), 0) AS BIGINT)";
+
+/// The common length of buckets that all lie on one grid from the first one's start.
+fn grid(buckets: &[(Millis, Millis)]) -> Option<Millis> {
+    let (first, first_end) = *buckets.first()?;
+    let length = first_end - first;
+    (length > 0
+        && buckets
+            .iter()
+            .all(|(start, end)| end - start == length && (start - first) % length == 0))
+    .then_some(length)
+}
+
+/// Sorted ranges with the adjacent ones merged.
+fn runs_of(ranges: &[(Millis, Millis)]) -> Vec<(Millis, Millis)> {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_unstable();
+    let mut runs: Vec<(Millis, Millis)> = Vec::with_capacity(sorted.len());
+    for (start, end) in sorted {
+        match runs.last_mut() {
+            Some((_, last_end)) if *last_end >= start => *last_end = (*last_end).max(end),
+            _ => runs.push((start, end)),
+        }
+    }
+    runs
+}
+
+fn counted<K>(rows: Vec<(K, i64, i64)>) -> Vec<(K, Counts)> {
+    rows.into_iter()
+        .map(|(key, total, unique)| (key, Counts { total, unique }))
+        .collect()
 }
 
 #[cfg(test)]
@@ -244,12 +509,119 @@ mod tests {
             ..ClickFilter::default()
         };
         let mut sql = Sql::new("SELECT 1 FROM clicks c WHERE");
-        sql.filter(&filter).range(10, 20);
+        sql.filter(&filter).ranges(&[(10, 20), (30, 40)]);
         assert_eq!(
             sql.text,
             "SELECT 1 FROM clicks c WHERE c.org_id = $1 AND c.bot = $2 AND c.link_id = $3 \
-             AND c.country = $4 AND c.at >= $5 AND c.at < $6"
+             AND c.country = $4 AND (c.at >= $5 AND c.at < $6 OR c.at >= $7 AND c.at < $8)"
         );
-        assert_eq!(sql.params.len(), 6);
+        assert_eq!(sql.params.len(), 8);
+    }
+
+    #[test]
+    fn equal_buckets_on_one_grid_are_found() {
+        assert_eq!(grid(&[(0, 10), (10, 20), (40, 50)]), Some(10));
+        assert_eq!(grid(&[(0, 10), (10, 21)]), None); // a longer day (DST)
+        assert_eq!(grid(&[(0, 10), (15, 25)]), None); // off the grid
+        assert_eq!(grid(&[]), None);
+    }
+
+    #[test]
+    fn adjacent_ranges_merge_into_runs() {
+        assert_eq!(
+            runs_of(&[(20, 30), (0, 10), (10, 20), (40, 50)]),
+            vec![(0, 30), (40, 50)]
+        );
+    }
+
+    #[test]
+    fn roll_up_queries_read_one_scope_and_dimension() {
+        let filter = ClickFilter {
+            org_id: 7,
+            source: Some("google".into()),
+            device: Some("Mobile".into()),
+            ..ClickFilter::default()
+        };
+        let rows = RollupRows::for_question(&filter, Some(Dimension::Country)).unwrap();
+        let mut sql = Sql::new("SELECT 1");
+        sql.rollup(&filter, &rows, &[(3, 5), (8, 8)]);
+        assert_eq!(
+            sql.text,
+            "SELECT 1 FROM daily_clicks r WHERE r.org_id = $1 AND r.link_id = $2 \
+             AND r.per_traits = $3 AND r.dimension = $4 AND r.value = $5 AND r.device = $6 \
+             AND (r.day >= $7 AND r.day <= $8 OR r.day >= $9 AND r.day <= $10)"
+        );
+    }
+
+    fn question(
+        filter: &ClickFilter,
+        breakdown: Option<Dimension>,
+    ) -> Option<(&'static str, Option<String>, Option<&'static str>)> {
+        RollupRows::for_question(filter, breakdown).map(|r| (r.dimension, r.value, r.group))
+    }
+
+    #[test]
+    fn unfiltered_questions_read_value_rows() {
+        for link_id in [None, Some(9)] {
+            let filter = ClickFilter {
+                org_id: 1,
+                link_id,
+                ..ClickFilter::default()
+            };
+            let rows = RollupRows::for_question(&filter, None).unwrap();
+            assert!(!rows.per_traits);
+            assert_eq!(question(&filter, None), Some(("all", None, None)));
+            assert_eq!(
+                question(&filter, Some(Dimension::Referrer)),
+                Some(("referrer", None, Some("value")))
+            );
+        }
+    }
+
+    #[test]
+    fn filtered_questions_read_trait_rows_with_at_most_one_click_varying_dimension() {
+        let org = ClickFilter {
+            org_id: 1,
+            country: Some("DE".into()),
+            ..ClickFilter::default()
+        };
+        assert!(RollupRows::for_question(&org, None).unwrap().per_traits);
+        assert_eq!(question(&org, None), Some(("", None, None)));
+        assert_eq!(
+            question(&org, Some(Dimension::City)),
+            Some(("", None, Some("city")))
+        );
+        assert_eq!(
+            question(&org, Some(Dimension::Referrer)),
+            Some(("referrer", None, Some("value")))
+        );
+        let one_link = ClickFilter {
+            link_id: Some(9),
+            ..org.clone()
+        };
+        assert_eq!(question(&one_link, None), None);
+        let by_source = ClickFilter {
+            source: Some("google".into()),
+            ..org.clone()
+        };
+        assert_eq!(
+            question(&by_source, Some(Dimension::Source)),
+            Some(("source", Some("google".into()), Some("value")))
+        );
+        assert_eq!(
+            question(&by_source, Some(Dimension::Os)),
+            Some(("source", Some("google".into()), Some("os")))
+        );
+        assert_eq!(question(&by_source, Some(Dimension::Medium)), None);
+        let by_both = ClickFilter {
+            medium: Some("organic".into()),
+            ..by_source.clone()
+        };
+        assert_eq!(question(&by_both, None), None);
+        let by_domain = ClickFilter {
+            domain: Some("go.example".into()),
+            ..org
+        };
+        assert_eq!(question(&by_domain, None), None);
     }
 }

@@ -12,13 +12,14 @@ mod domains;
 mod insight;
 mod links;
 mod orgs;
+pub mod rollups;
 mod tokens;
 mod usage;
 mod users;
 
 pub use clicks::ClickRow;
 pub use db_bool::DbBool;
-pub use insight::{ClickFilter, Counts, Dimension};
+pub use insight::{ClickFilter, Counts, Dimension, RollupRows};
 pub use links::{LinkChanges, NewLink};
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
 pub use users::Role;

@@ -1,0 +1,62 @@
+//! The roll-up task: rolls up every closed UTC day of every organization that has not been
+//! rolled up yet, and redoes dirty ones. Runs in `serve` once a minute (every instance may
+//! run it; concurrent roll-ups of one day wait for each other and agree), and once on demand
+//! with `openpxl rollup`. The storage side and its consistency protocol are in
+//! [`crate::store::rollups`].
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::{
+    store::{Store, rollups::first_open_day},
+    timestamp::{Millis, utc_day},
+};
+
+/// How often `serve` looks for days to roll up.
+pub const INTERVAL: Duration = Duration::from_secs(60);
+
+/// The `(organization, day)` pairs to roll up at `now`, oldest first.
+pub async fn days_to_roll_up(store: &Store, now: Millis) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let open = first_open_day(now);
+    let mut days = Vec::new();
+    for (org_id, first_click) in store.first_clicks().await? {
+        let first_day = utc_day(first_click);
+        let done = store.rolled_up_days(org_id, first_day).await?;
+        days.extend(
+            (first_day..open)
+                .filter(|day| !done.contains(day))
+                .map(|day| (org_id, day)),
+        );
+    }
+    let dirty = store.dirty_days().await?;
+    days.extend(dirty.into_iter().filter(|(_, day)| *day < open));
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+/// Rolls up every day that needs it; returns how many were rolled up.
+pub async fn roll_up_closed_days(store: &Store, now: Millis) -> Result<usize, sqlx::Error> {
+    let days = days_to_roll_up(store, now).await?;
+    for &(org_id, day) in &days {
+        store.roll_up_day(org_id, day, now).await?;
+    }
+    Ok(days.len())
+}
+
+/// Starts the periodic roll-up task of `serve`.
+pub fn spawn(store: Store) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(INTERVAL);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match roll_up_closed_days(&store, crate::timestamp::now()).await {
+                Ok(0) => {}
+                Ok(days) => tracing::info!(days, "rolled up closed days of clicks"),
+                Err(error) => tracing::warn!(%error, "could not roll up clicks; will retry"),
+            }
+        }
+    })
+}

@@ -1,0 +1,334 @@
+//! The daily roll-ups of human clicks: `daily_clicks` (per closed UTC day: value rows per
+//! organization and per link, trait rows per organization; see the migration
+//! `0003_daily_click_rollups.sql`), `rolled_up_days` (which days are complete) and
+//! `dirty_days` (days that got clicks late and must be redone).
+//!
+//! The protocol that keeps roll-ups exact: a day is rolled up only [`ROLLUP_GRACE_MS`] after
+//! it ends; the recorder marks a day dirty, in the transaction of the clicks, when it writes
+//! a click of a day that ends within that grace (or has ended); a roll-up first takes the
+//! day's marker row (serializing concurrent roll-ups of one day), then clears the day's
+//! dirty mark, then recomputes from `clicks`. A late click committed after the roll-up read
+//! `clicks` keeps its dirty mark, so the day is read raw until it is rolled up again.
+
+use std::collections::BTreeSet;
+
+use sqlx::{Any, Postgres, Transaction};
+
+use super::Store;
+use crate::timestamp::{MILLIS_PER_DAY, Millis, utc_day};
+
+/// How long after its end a UTC day is rolled up; clicks within this much of a day's end
+/// mark it dirty.
+pub const ROLLUP_GRACE_MS: Millis = 10 * 60 * 1000;
+
+/// The dimensions of value rows: `all` (every click, value `''`) and the clicks' columns.
+pub const VALUE_DIMENSIONS: [&str; 10] = [
+    "all", "country", "city", "device", "browser", "os", "source", "medium", "referrer", "language",
+];
+
+/// The dimensions of trait rows: every click (`''`), and the columns that can differ
+/// between one visitor's clicks of a day.
+pub const TRAIT_DIMENSIONS: [&str; 5] = ["", "source", "medium", "referrer", "language"];
+
+/// The first day that is not closed at `now`: every day before it has ended at least
+/// [`ROLLUP_GRACE_MS`] ago.
+pub fn first_open_day(now: Millis) -> i64 {
+    utc_day(now - ROLLUP_GRACE_MS)
+}
+
+/// The `(organization, day)` pairs a batch of clicks makes dirty at `now`: the days of its
+/// human clicks that end within [`ROLLUP_GRACE_MS`] of `now`, or have ended.
+pub fn late_days(
+    clicks: impl IntoIterator<Item = (i64, Millis)>,
+    now: Millis,
+) -> BTreeSet<(i64, i64)> {
+    clicks
+        .into_iter()
+        .map(|(org_id, at)| (org_id, utc_day(at)))
+        .filter(|(_, day)| (day + 1) * MILLIS_PER_DAY <= now + ROLLUP_GRACE_MS)
+        .collect()
+}
+
+impl Store {
+    /// Every organization that has clicks, with the time of its first click.
+    pub async fn first_clicks(&self) -> Result<Vec<(i64, Millis)>, sqlx::Error> {
+        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id) \
+             FROM organizations o ORDER BY o.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(org_id, first)| first.map(|at| (org_id, at)))
+            .collect())
+    }
+
+    /// The days of an organization from `from_day` on that have a roll-up, clean or dirty.
+    pub async fn rolled_up_days(
+        &self,
+        org_id: i64,
+        from_day: i64,
+    ) -> Result<BTreeSet<i64>, sqlx::Error> {
+        let days: Vec<(i64,)> =
+            sqlx::query_as("SELECT day FROM rolled_up_days WHERE org_id = $1 AND day >= $2")
+                .bind(org_id)
+                .bind(from_day)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(days.into_iter().map(|(day,)| day).collect())
+    }
+
+    /// Every dirty `(organization, day)`.
+    pub async fn dirty_days(&self) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+        sqlx::query_as("SELECT org_id, day FROM dirty_days ORDER BY org_id, day")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The days in `[from_day, to_day]` whose roll-up can be read: rolled up and not dirty.
+    pub async fn readable_rolled_up_days(
+        &self,
+        org_id: i64,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<BTreeSet<i64>, sqlx::Error> {
+        let days: Vec<(i64,)> = sqlx::query_as(
+            "SELECT r.day FROM rolled_up_days r WHERE r.org_id = $1 AND r.day >= $2 \
+             AND r.day <= $3 AND NOT EXISTS \
+             (SELECT 1 FROM dirty_days d WHERE d.org_id = r.org_id AND d.day = r.day)",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(days.into_iter().map(|(day,)| day).collect())
+    }
+
+    /// (Re)computes the roll-up of one organization's UTC day from its raw clicks, in one
+    /// transaction.
+    pub async fn roll_up_day(&self, org_id: i64, day: i64, now: Millis) -> Result<(), sqlx::Error> {
+        let (start, end) = (day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY);
+        let mut tx = self.pool.begin().await?;
+        // First: the marker row. A concurrent roll-up of the same day waits here.
+        if take_marker(&mut tx, org_id, day, now).await? {
+            delete_day(&mut tx, org_id, day).await?;
+        }
+        sqlx::query("DELETE FROM dirty_days WHERE org_id = $1 AND day = $2")
+            .bind(org_id)
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
+        let span = (org_id, day, start, end);
+        for dimension in VALUE_DIMENSIONS {
+            insert_value_rows(&mut tx, span, dimension, false).await?;
+            insert_value_rows(&mut tx, span, dimension, true).await?;
+        }
+        for dimension in TRAIT_DIMENSIONS {
+            insert_trait_rows(&mut tx, span, dimension).await?;
+        }
+        tx.commit().await
+    }
+}
+
+/// Takes (and locks) a day's marker row, setting its time; whether it existed before.
+async fn take_marker(
+    tx: &mut Transaction<'_, Any>,
+    org_id: i64,
+    day: i64,
+    now: Millis,
+) -> Result<bool, sqlx::Error> {
+    let update = "UPDATE rolled_up_days SET rolled_at = $3 WHERE org_id = $1 AND day = $2";
+    let updated = sqlx::query(update)
+        .bind(org_id)
+        .bind(day)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() > 0 {
+        return Ok(true);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO rolled_up_days (org_id, day, rolled_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (org_id, day) DO NOTHING",
+    )
+    .bind(org_id)
+    .bind(day)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() > 0 {
+        return Ok(false);
+    }
+    // Another roll-up of this day committed meanwhile: lock its marker, redo its rows.
+    sqlx::query(update)
+        .bind(org_id)
+        .bind(day)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
+
+/// Deletes a day's roll-up rows before they are redone (rare: a day that got clicks
+/// late). The index leads with the organization, so this reads all of its entries.
+async fn delete_day(
+    tx: &mut Transaction<'_, Any>,
+    org_id: i64,
+    day: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM daily_clicks WHERE org_id = $1 AND day = $2")
+        .bind(org_id)
+        .bind(day)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// `(organization, day, first millisecond, end)` of the day being rolled up.
+type DaySpan = (i64, i64, Millis, Millis);
+
+/// Inserts a day's value rows of one dimension, for the organization or per link.
+/// `dimension` comes from [`VALUE_DIMENSIONS`], never from a request.
+async fn insert_value_rows(
+    tx: &mut Transaction<'_, Any>,
+    span: DaySpan,
+    dimension: &str,
+    per_link: bool,
+) -> Result<(), sqlx::Error> {
+    debug_assert!(VALUE_DIMENSIONS.contains(&dimension));
+    let (link, mut group) = if per_link {
+        ("link_id", vec!["link_id"])
+    } else {
+        ("0", vec![])
+    };
+    let value = if dimension == "all" {
+        "''"
+    } else {
+        group.push(dimension);
+        dimension
+    };
+    let group = if group.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", group.join(", "))
+    };
+    let sql = format!(
+        "INSERT INTO daily_clicks (org_id, link_id, per_traits, dimension, day, value, country, \
+                                   city, device, browser, os, clicks, visitors) \
+         SELECT $1, {link}, 0, '{dimension}', $2, {value}, '', '', '', '', '', \
+                COUNT(*), COUNT(DISTINCT visitor) \
+         FROM clicks WHERE org_id = $1 AND bot = $3 AND at >= $4 AND at < $5{group}"
+    );
+    execute_for_day(tx, &sql, span).await
+}
+
+/// Inserts a day's trait rows of one dimension (organization only). `dimension` comes from
+/// [`TRAIT_DIMENSIONS`], never from a request.
+async fn insert_trait_rows(
+    tx: &mut Transaction<'_, Any>,
+    span: DaySpan,
+    dimension: &str,
+) -> Result<(), sqlx::Error> {
+    debug_assert!(TRAIT_DIMENSIONS.contains(&dimension));
+    let mut group = vec!["country", "city", "device", "browser", "os"];
+    let value = if dimension.is_empty() {
+        "''"
+    } else {
+        group.push(dimension);
+        dimension
+    };
+    let sql = format!(
+        "INSERT INTO daily_clicks (org_id, link_id, per_traits, dimension, day, value, country, \
+                                   city, device, browser, os, clicks, visitors) \
+         SELECT $1, 0, 1, '{dimension}', $2, {value}, country, city, device, browser, os, \
+                COUNT(*), COUNT(DISTINCT visitor) \
+         FROM clicks WHERE org_id = $1 AND bot = $3 AND at >= $4 AND at < $5 \
+         GROUP BY {}",
+        group.join(", ")
+    );
+    execute_for_day(tx, &sql, span).await
+}
+
+/// Runs a roll-up statement whose parameters are the organization, the day, `false` (human
+/// clicks) and the day's bounds.
+async fn execute_for_day(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    (org_id, day, start, end): DaySpan,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sql)
+        .bind(org_id)
+        .bind(day)
+        .bind(false)
+        .bind(start)
+        .bind(end)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Marks days dirty in the recorder's transaction (through the `Any` driver).
+pub(super) async fn mark_dirty_any(
+    tx: &mut Transaction<'_, Any>,
+    days: &BTreeSet<(i64, i64)>,
+) -> Result<(), sqlx::Error> {
+    for (org_id, day) in days {
+        sqlx::query("INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(*org_id)
+            .bind(*day)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks days dirty in the recorder's transaction (native Postgres).
+pub(super) async fn mark_dirty_postgres(
+    tx: &mut Transaction<'_, Postgres>,
+    days: &BTreeSet<(i64, i64)>,
+) -> Result<(), sqlx::Error> {
+    for (org_id, day) in days {
+        sqlx::query("INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(*org_id)
+            .bind(*day)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: Millis = MILLIS_PER_DAY;
+
+    #[test]
+    fn a_day_closes_a_grace_period_after_it_ends() {
+        let day = 20_000;
+        let end = (day + 1) * DAY;
+        assert_eq!(first_open_day(end), day);
+        assert_eq!(first_open_day(end + ROLLUP_GRACE_MS - 1), day);
+        assert_eq!(first_open_day(end + ROLLUP_GRACE_MS), day + 1);
+    }
+
+    #[test]
+    fn clicks_near_or_after_the_end_of_their_day_make_it_dirty() {
+        let day = 20_000;
+        let end = (day + 1) * DAY;
+        let now = end - ROLLUP_GRACE_MS; // the grace before the end starts now
+        let clicks = [
+            (1, day * DAY),                 // early in the day, but the day ends soon
+            (2, end - ROLLUP_GRACE_MS - 1), // same day, other organization
+            (1, (day - 3) * DAY + 5),       // three days late
+        ];
+        assert_eq!(
+            late_days(clicks, now),
+            BTreeSet::from([(1, day - 3), (1, day), (2, day)])
+        );
+        // One millisecond earlier, the day is not near its end yet.
+        assert_eq!(late_days(clicks, now - 1), BTreeSet::from([(1, day - 3)]));
+    }
+}
