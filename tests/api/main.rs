@@ -11,6 +11,7 @@ mod insight;
 mod ops;
 mod quota;
 mod redirect;
+mod rollups;
 mod short_create;
 mod short_read;
 mod short_update;
