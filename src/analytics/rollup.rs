@@ -36,13 +36,26 @@ pub async fn days_to_roll_up(store: &Store, now: Millis) -> Result<Vec<(i64, i64
     Ok(days)
 }
 
-/// Rolls up every day that needs it; returns how many were rolled up.
+/// Rolls up every day that needs it; returns how many were rolled up. A day that fails
+/// does not hold back the others; the first error is returned after trying them all (the
+/// failed days stay unrolled, so the next pass retries them).
 pub async fn roll_up_closed_days(store: &Store, now: Millis) -> Result<usize, sqlx::Error> {
     let days = days_to_roll_up(store, now).await?;
+    let mut rolled_up = 0;
+    let mut first_error = None;
     for &(org_id, day) in &days {
-        store.roll_up_day(org_id, day, now).await?;
+        match store.roll_up_day(org_id, day, now).await {
+            Ok(()) => rolled_up += 1,
+            Err(error) => {
+                tracing::warn!(%error, org_id, day, "could not roll up a day of clicks");
+                first_error.get_or_insert(error);
+            }
+        }
     }
-    Ok(days.len())
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(rolled_up),
+    }
 }
 
 /// Starts the periodic roll-up task of `serve`.

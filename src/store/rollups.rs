@@ -112,14 +112,22 @@ impl Store {
         let (start, end) = (day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY);
         let mut tx = self.pool.begin().await?;
         // First: the marker row. A concurrent roll-up of the same day waits here.
-        if take_marker(&mut tx, org_id, day, now).await? {
-            delete_day(&mut tx, org_id, day).await?;
-        }
-        sqlx::query("DELETE FROM dirty_days WHERE org_id = $1 AND day = $2")
+        let existed = take_marker(&mut tx, org_id, day, now).await?;
+        // Then the dirty mark. A recorder transaction that marked the day (and so holds
+        // the mark's row) makes this wait for its clicks, which the reads below then see.
+        let cleared = sqlx::query("DELETE FROM dirty_days WHERE org_id = $1 AND day = $2")
             .bind(org_id)
             .bind(day)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+        if existed && cleared == 0 {
+            // Another instance rolled this day up meanwhile, and nothing came late since.
+            return tx.commit().await;
+        }
+        if existed {
+            delete_day(&mut tx, org_id, day).await?;
+        }
         let span = (org_id, day, start, end);
         for dimension in VALUE_DIMENSIONS {
             insert_value_rows(&mut tx, span, dimension, false).await?;
@@ -269,13 +277,19 @@ async fn execute_for_day(
     Ok(())
 }
 
+/// Marks a day dirty. An existing mark is updated, not skipped: that locks its row until
+/// the recorder commits, so a roll-up clearing the mark meanwhile waits for the clicks
+/// (with `DO NOTHING` it would clear it and read `clicks` without them).
+const MARK_DIRTY: &str = "INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) \
+                          ON CONFLICT (org_id, day) DO UPDATE SET day = excluded.day";
+
 /// Marks days dirty in the recorder's transaction (through the `Any` driver).
 pub(super) async fn mark_dirty_any(
     tx: &mut Transaction<'_, Any>,
     days: &BTreeSet<(i64, i64)>,
 ) -> Result<(), sqlx::Error> {
     for (org_id, day) in days {
-        sqlx::query("INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        sqlx::query(MARK_DIRTY)
             .bind(*org_id)
             .bind(*day)
             .execute(&mut **tx)
@@ -290,7 +304,7 @@ pub(super) async fn mark_dirty_postgres(
     days: &BTreeSet<(i64, i64)>,
 ) -> Result<(), sqlx::Error> {
     for (org_id, day) in days {
-        sqlx::query("INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        sqlx::query(MARK_DIRTY)
             .bind(*org_id)
             .bind(*day)
             .execute(&mut **tx)

@@ -196,7 +196,8 @@ async fn a_click_written_after_its_day_was_rolled_up_counts_at_once_and_after_th
         .unwrap();
     let question = "?datefrom=2024-06-02&dateto=2024-06-02";
     let before = insight(&app, question).await;
-    // A click of 2024-06-02 arrives late (after a database outage, say), by a new visitor.
+    // Clicks of 2024-06-02 arrive late (after a database outage, say), by a new visitor,
+    // in two batches (the second finds the day already marked dirty).
     let mut late = click(
         rows[0].org_id,
         [rows[0].link_id, rows[0].link_id],
@@ -204,9 +205,10 @@ async fn a_click_written_after_its_day_was_rolled_up_counts_at_once_and_after_th
         1,
     );
     late.visitor = visitor(FIRST_DAY + 1, 1_000).0;
+    app.store().record_clicks(&[late.clone()]).await.unwrap();
     app.store().record_clicks(&[late]).await.unwrap();
     let after = insight(&app, question).await;
-    assert_eq!(after["total"], before["total"].as_i64().unwrap() + 1);
+    assert_eq!(after["total"], before["total"].as_i64().unwrap() + 2);
     assert_eq!(after["unique"], before["unique"].as_i64().unwrap() + 1);
     assert_eq!(
         roll_up_closed_days(app.store(), timestamp::now())
