@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{CHROME_WINDOWS, DEFAULT_DOMAIN, SAFARI_IPHONE, TestApp, error_message};
 use openpxl::store::ClickRow;
 
-async fn insight(app: &TestApp, query: &str) -> Value {
+pub async fn insight(app: &TestApp, query: &str) -> Value {
     let response = app
         .request(Method::GET, &format!("/api/v1/insight{query}"))
         .send()

@@ -4,26 +4,18 @@
 
 use std::collections::HashSet;
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{DEFAULT_DOMAIN, TestApp};
+use crate::{
+    helpers::{DEFAULT_DOMAIN, TestApp},
+    insight::insight,
+};
 use openpxl::{analytics::rollup::roll_up_closed_days, store::ClickRow, timestamp};
 
 const DAY_MS: i64 = 86_400_000;
 /// 2024-06-01T00:00:00Z, in days since the epoch.
 const FIRST_DAY: i64 = 19_875;
 const DAYS: i64 = 6;
-
-async fn insight(app: &TestApp, query: &str) -> Value {
-    let response = app
-        .request(Method::GET, &format!("/api/v1/insight{query}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{query}");
-    response.json::<Value>().await.unwrap()["data"].clone()
-}
 
 /// Visitor `v` of day `day`: its key and traits (the traits follow from the key, as with
 /// real visitors, whose traits come from the address and User-Agent the key hashes).
