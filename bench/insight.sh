@@ -97,11 +97,14 @@ declare -A QUERIES=(
   ["one link, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&link=bench.test%2Fl7"
   ["one day, hourly"]="datefrom=$WEEK_AGO&dateto=$WEEK_AGO"
   ["country + device, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&country=DE&device=Mobile"
+  ["organization, 30 days, Berlin"]="datefrom=$MONTH_AGO&dateto=$TODAY&timezone=Europe/Berlin"
+  ["one domain, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&domain=bench.test"
 )
 
 echo
 echo "$BACKEND, $CLICKS clicks, 1,000 links, 90 days; median of $RUNS requests"
-for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "country + device, 30 days"; do
+for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "country + device, 30 days" \
+            "organization, 30 days, Berlin" "one domain, 30 days"; do
   times=()
   for _ in $(seq 1 "$RUNS"); do
     t=$(curl -s -o "$WORK/out.json" -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
@@ -110,5 +113,5 @@ for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "count
   done
   total=$(python3 -c "import json,sys; print(json.load(open('$WORK/out.json'))['data']['total'])")
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)] * 1000}')
-  printf '%-28s %6s ms   (total %s)\n' "$name" "$median" "$total"
+  printf '%-32s %6s ms   (total %s)\n' "$name" "$median" "$total"
 done

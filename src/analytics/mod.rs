@@ -8,7 +8,7 @@ pub mod plan;
 pub mod range;
 pub mod rollup;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -18,7 +18,7 @@ use crate::{
     store::{ClickFilter, Counts, Dimension, RollupRows, Store},
     timestamp::{Millis, utc_day},
 };
-use plan::Split;
+use plan::{Piece, Split};
 
 /// "Recent" clicks are those of the last 30 minutes.
 pub const RECENT_MS: Millis = 30 * 60 * 1000;
@@ -150,8 +150,10 @@ async fn counts(store: &Store, filter: &ClickFilter, split: &Split) -> Result<Co
     Ok(add(rolled, raw))
 }
 
-/// The series: buckets that are exactly one rolled-up UTC day from the roll-ups, the others
-/// (hours, days of other zones, days not rolled up) from the raw clicks.
+/// The series. Unfiltered, a bucket made of whole rolled-up days and of starts and ends of
+/// them cut at a quarter hour (a UTC day, or a local day of any zone) comes from the slot
+/// rows; filtered, a bucket that is exactly one rolled-up UTC day comes from the trait
+/// rows. The others (hours, days not rolled up) come from the raw clicks.
 async fn series(
     store: &Store,
     filter: &ClickFilter,
@@ -159,35 +161,63 @@ async fn series(
     readable: &BTreeSet<i64>,
 ) -> Result<Vec<Counts>, sqlx::Error> {
     let rows = RollupRows::for_question(filter, None);
-    let mut rolled_up: BTreeMap<i64, usize> = BTreeMap::new(); // day -> bucket index
+    let mut rolled_up: Vec<(usize, Vec<Piece>)> = Vec::new();
     let mut raw: Vec<usize> = Vec::new();
     for (index, bucket) in buckets.iter().enumerate() {
-        match plan::rolled_up_day(bucket.start, bucket.end, readable).filter(|_| rows.is_some()) {
-            Some(day) => {
-                rolled_up.insert(day, index);
-            }
+        let pieces = match &rows {
+            None => None,
+            Some(rows) if !rows.per_traits => plan::pieces(bucket.start, bucket.end, readable),
+            Some(_) => plan::rolled_up_day(bucket.start, bucket.end, readable)
+                .map(|day| vec![Piece::Whole(day)]),
+        };
+        match pieces {
+            Some(pieces) => rolled_up.push((index, pieces)),
             None => raw.push(index),
         }
     }
+    let days: BTreeSet<i64> = rolled_up
+        .iter()
+        .flat_map(|(_, pieces)| pieces.iter().map(|piece| piece.day()))
+        .collect();
+    let days = plan::runs(days);
     let raw_bounds: Vec<(Millis, Millis)> = raw
         .iter()
         .map(|&index| (buckets[index].start, buckets[index].end))
         .collect();
-    let days = plan::runs(rolled_up.keys().copied());
-    let (rolled_counts, raw_counts) = tokio::try_join!(
+    let (rolled_up_counts, raw_counts) = tokio::try_join!(
         async {
             match &rows {
-                Some(rows) => store.rollup_per_day(filter, rows, &days).await,
+                Some(rows) if !rows.per_traits => {
+                    let slots = store.rollup_slots(filter, &days).await?;
+                    Ok(rolled_up
+                        .iter()
+                        .map(|(_, pieces)| plan::count_pieces(pieces, &slots))
+                        .collect())
+                }
+                Some(rows) => {
+                    let per_day: HashMap<i64, Counts> = store
+                        .rollup_per_day(filter, rows, &days)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    Ok(rolled_up
+                        .iter()
+                        .map(|(_, pieces)| {
+                            pieces
+                                .iter()
+                                .filter_map(|piece| per_day.get(&piece.day()).copied())
+                                .fold(Counts::default(), add)
+                        })
+                        .collect())
+                }
                 None => Ok(Vec::new()),
             }
         },
         store.insight_buckets(filter, &raw_bounds),
     )?;
     let mut series = vec![Counts::default(); buckets.len()];
-    for (day, counts) in rolled_counts {
-        if let Some(&index) = rolled_up.get(&day) {
-            series[index] = counts;
-        }
+    for ((index, _), counts) in rolled_up.iter().zip(rolled_up_counts) {
+        series[*index] = counts;
     }
     for (index, counts) in raw.into_iter().zip(raw_counts) {
         series[index] = counts;

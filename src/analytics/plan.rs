@@ -5,9 +5,91 @@
 //! range in another zone, days not rolled up yet or dirty) is read from `clicks`. Unique
 //! visitors of the two parts add up exactly, because visitor keys never span two UTC days.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::timestamp::{MILLIS_PER_DAY, Millis};
+use crate::{
+    store::{
+        Counts,
+        rollups::{SLOT_MS, SlotCounts},
+    },
+    timestamp::{MILLIS_PER_DAY, Millis},
+};
+
+/// The part of one rolled-up UTC day that a bucket covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// The whole day.
+    Whole(i64),
+    /// The day's first `n` slots.
+    Start(i64, i64),
+    /// The day's slots from the `n`th on.
+    End(i64, i64),
+}
+
+impl Piece {
+    pub fn day(self) -> i64 {
+        match self {
+            Self::Whole(day) | Self::Start(day, _) | Self::End(day, _) => day,
+        }
+    }
+}
+
+/// `[start, end)` as parts of rolled-up days that slot rows answer: whole days, starts
+/// and ends of days cut at a quarter hour. `None` if any part of it is not such a piece
+/// (a day not rolled up, the middle of a day, a cut off the quarter hours).
+pub fn pieces(start: Millis, end: Millis, readable: &BTreeSet<i64>) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut cursor = start;
+    while cursor < end {
+        let day = cursor.div_euclid(MILLIS_PER_DAY);
+        let (day_start, day_end) = (day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY);
+        let piece_end = end.min(day_end);
+        if !readable.contains(&day) {
+            return None;
+        }
+        let piece = match (cursor == day_start, piece_end == day_end) {
+            (true, true) => Piece::Whole(day),
+            (true, false) if (piece_end - day_start) % SLOT_MS == 0 => {
+                Piece::Start(day, (piece_end - day_start) / SLOT_MS)
+            }
+            (false, true) if (cursor - day_start) % SLOT_MS == 0 => {
+                Piece::End(day, (cursor - day_start) / SLOT_MS)
+            }
+            _ => return None,
+        };
+        pieces.push(piece);
+        cursor = piece_end;
+    }
+    Some(pieces)
+}
+
+/// Clicks and unique visitors of `pieces`, from the slot rows of their days (a missing
+/// slot had no clicks). A visitor clicked in the first `n` slots of a day if and only if
+/// its first click is in one of them (and in the last ones iff its last click is), and
+/// visitors of different days are different keys: so the sums are exact.
+pub fn count_pieces(pieces: &[Piece], slots: &HashMap<(i64, i64), SlotCounts>) -> Counts {
+    let mut counts = Counts::default();
+    for &piece in pieces {
+        let (day, range, end) = match piece {
+            Piece::Whole(day) => (day, 0..SLOTS_PER_DAY, false),
+            Piece::Start(day, n) => (day, 0..n, false),
+            Piece::End(day, n) => (day, n..SLOTS_PER_DAY, true),
+        };
+        for slot in range {
+            if let Some(row) = slots.get(&(day, slot)) {
+                counts.total += row.clicks;
+                counts.unique += if end {
+                    row.last_visitors
+                } else {
+                    row.first_visitors
+                };
+            }
+        }
+    }
+    counts
+}
+
+const SLOTS_PER_DAY: i64 = MILLIS_PER_DAY / SLOT_MS;
 
 /// A time range, split.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +212,72 @@ mod tests {
             rolled_up_day(5 * DAY - HOUR, 6 * DAY - HOUR, &readable),
             None
         );
+    }
+
+    #[test]
+    fn local_days_are_the_end_of_one_utc_day_and_the_start_of_the_next() {
+        let readable = BTreeSet::from([4, 5, 6]);
+        // Asia/Kolkata (+05:30): the local day 5 is 18:30 UTC on day 4 to 18:30 on day 5.
+        let kolkata = (5 * DAY - 5 * HOUR - HOUR / 2, 6 * DAY - 5 * HOUR - HOUR / 2);
+        assert_eq!(
+            pieces(kolkata.0, kolkata.1, &readable),
+            Some(vec![Piece::End(4, 74), Piece::Start(5, 74)])
+        );
+        assert_eq!(
+            pieces(5 * DAY, 7 * DAY, &readable),
+            Some(vec![Piece::Whole(5), Piece::Whole(6)])
+        );
+        // A day not rolled up, the middle of a day, a cut off the quarter hours: no.
+        assert_eq!(pieces(6 * DAY, 8 * DAY, &readable), None);
+        assert_eq!(pieces(5 * DAY + HOUR, 5 * DAY + 2 * HOUR, &readable), None);
+        assert_eq!(pieces(5 * DAY, 5 * DAY + 7 * 60_000, &readable), None);
+    }
+
+    #[test]
+    fn pieces_count_first_visitors_at_the_start_and_last_ones_at_the_end() {
+        // Day 4: a visitor clicks in slots 1 and 90; another in slot 90 only.
+        let slots = HashMap::from([
+            (
+                (4, 1),
+                SlotCounts {
+                    clicks: 1,
+                    first_visitors: 1,
+                    last_visitors: 0,
+                },
+            ),
+            (
+                (4, 90),
+                SlotCounts {
+                    clicks: 2,
+                    first_visitors: 1,
+                    last_visitors: 2,
+                },
+            ),
+        ]);
+        let count = |pieces: &[Piece]| count_pieces(pieces, &slots);
+        assert_eq!(
+            count(&[Piece::Whole(4)]),
+            Counts {
+                total: 3,
+                unique: 2
+            }
+        );
+        assert_eq!(
+            count(&[Piece::Start(4, 2)]),
+            Counts {
+                total: 1,
+                unique: 1
+            }
+        );
+        assert_eq!(
+            count(&[Piece::End(4, 2)]),
+            Counts {
+                total: 2,
+                unique: 2
+            }
+        );
+        assert_eq!(count(&[Piece::End(4, 91)]), Counts::default());
+        assert_eq!(count(&[Piece::Whole(5)]), Counts::default());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::{Any, any::AnyArguments, query::QueryAs};
 
 use super::Store;
+use super::rollups::SlotCounts;
 use crate::timestamp::Millis;
 
 /// Which clicks an insight counts.
@@ -86,11 +87,12 @@ pub struct Counts {
 
 /// Which `daily_clicks` rows answer a question exactly, and how to group them.
 ///
-/// Value rows answer unfiltered questions: one row per day and value, whose visitors add up
-/// across days. Trait rows answer filtered ones: rows of one day and dimension value never
-/// share a visitor unless they share the visitor's traits, so summing `visitors` is exact
-/// as long as the question involves at most one click-varying dimension (the one the rows
-/// are split by). Questions about a domain, or a link with filters, have no exact roll-up.
+/// Value rows answer unfiltered questions (of the organization, a link or a domain): one
+/// row per day and value, whose visitors add up across days. Trait rows answer filtered
+/// ones: rows of one day and dimension value never share a visitor unless they share the
+/// visitor's traits, so summing `visitors` is exact as long as the question involves at
+/// most one click-varying dimension (the one the rows are split by). A link or domain
+/// together with other filters has no exact roll-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollupRows {
     /// Trait rows (`true`) or value rows.
@@ -106,8 +108,8 @@ pub struct RollupRows {
 impl RollupRows {
     /// The rows that answer `filter`, broken down by `breakdown`, if roll-ups can.
     pub fn for_question(filter: &ClickFilter, breakdown: Option<Dimension>) -> Option<Self> {
-        if filter.domain.is_some() {
-            return None; // a visitor may click several links of a domain: no exact sum
+        if filter.link_id.is_some() && filter.domain.is_some() {
+            return None; // rare; value rows are per link or per domain, not both
         }
         let traits = [
             &filter.device,
@@ -127,7 +129,7 @@ impl RollupRows {
                 group: breakdown.map(|_| "value"),
             });
         }
-        if filter.link_id.is_some() {
+        if filter.link_id.is_some() || filter.domain.is_some() {
             return None; // trait rows are kept per organization only
         }
         let mut varying: Vec<(&'static str, Option<&String>)> = Vec::new();
@@ -260,10 +262,8 @@ impl Sql {
         rows: &RollupRows,
         days: &[(i64, i64)],
     ) -> &mut Self {
-        self.push(" FROM daily_clicks r WHERE r.org_id = ")
-            .param(Param::Int(filter.org_id))
-            .push(" AND r.link_id = ")
-            .param(Param::Int(filter.link_id.unwrap_or(0)))
+        self.push(" FROM daily_clicks r WHERE")
+            .scope(filter)
             .push(" AND r.per_traits = ")
             .param(Param::Int(i64::from(rows.per_traits)))
             .push(" AND r.dimension = ")
@@ -272,7 +272,23 @@ impl Sql {
             self.push(" AND r.value = ")
                 .param(Param::Text(value.clone()));
         }
-        self.traits("r", filter).push(" AND (");
+        self.traits("r", filter).days(days)
+    }
+
+    /// `r.org_id = $ AND r.link_id = $ AND r.domain = $`: the roll-up rows of the filter's
+    /// link, or domain, or else of the whole organization.
+    fn scope(&mut self, filter: &ClickFilter) -> &mut Self {
+        self.push(" r.org_id = ")
+            .param(Param::Int(filter.org_id))
+            .push(" AND r.link_id = ")
+            .param(Param::Int(filter.link_id.unwrap_or(0)))
+            .push(" AND r.domain = ")
+            .param(Param::Text(filter.domain.clone().unwrap_or_default()))
+    }
+
+    /// `AND (r.day >= $ AND r.day <= $ OR ...)` for runs of days, both ends included.
+    fn days(&mut self, days: &[(i64, i64)]) -> &mut Self {
+        self.push(" AND (");
         for (index, (first, last)) in days.iter().enumerate() {
             self.push(if index == 0 { "" } else { " OR " })
                 .push("r.day >= ")
@@ -441,6 +457,35 @@ impl Store {
         Ok(counted(rows))
     }
 
+    /// The slot rows of the rolled-up `days` (runs, both ends included), of the organization
+    /// or of the filter's link, by `(day, slot)`.
+    pub async fn rollup_slots(
+        &self,
+        filter: &ClickFilter,
+        days: &[(i64, i64)],
+    ) -> Result<HashMap<(i64, i64), SlotCounts>, sqlx::Error> {
+        if days.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT r.day, r.slot, r.clicks, r.first_visitors, r.last_visitors \
+             FROM daily_click_slots r WHERE",
+        );
+        sql.scope(filter).days(days);
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, slot, clicks, first_visitors, last_visitors)| {
+                let counts = SlotCounts {
+                    clicks,
+                    first_visitors,
+                    last_visitors,
+                };
+                ((day, slot), counts)
+            })
+            .collect())
+    }
+
     /// Clicks and unique visitors per value of the column `rows.group`, over the rolled-up
     /// `days`, in no particular order.
     pub async fn rollup_property(
@@ -548,8 +593,8 @@ mod tests {
         assert_eq!(
             sql.text,
             "SELECT 1 FROM daily_clicks r WHERE r.org_id = $1 AND r.link_id = $2 \
-             AND r.per_traits = $3 AND r.dimension = $4 AND r.value = $5 AND r.device = $6 \
-             AND (r.day >= $7 AND r.day <= $8 OR r.day >= $9 AND r.day <= $10)"
+             AND r.domain = $3 AND r.per_traits = $4 AND r.dimension = $5 AND r.value = $6 \
+             AND r.device = $7 AND (r.day >= $8 AND r.day <= $9 OR r.day >= $10 AND r.day <= $11)"
         );
     }
 
@@ -623,5 +668,11 @@ mod tests {
             ..org
         };
         assert_eq!(question(&by_domain, None), None);
+        let whole_domain = ClickFilter {
+            org_id: 1,
+            domain: Some("go.example".into()),
+            ..ClickFilter::default()
+        };
+        assert_eq!(question(&whole_domain, None), Some(("all", None, None)));
     }
 }

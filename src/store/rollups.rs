@@ -21,6 +21,17 @@ use crate::timestamp::{MILLIS_PER_DAY, Millis, utc_day};
 /// mark it dirty.
 pub const ROLLUP_GRACE_MS: Millis = 10 * 60 * 1000;
 
+/// The length of a slot of `daily_click_slots`: a quarter of an hour.
+pub const SLOT_MS: Millis = 15 * 60 * 1000;
+
+/// One slot's row of `daily_click_slots`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlotCounts {
+    pub clicks: i64,
+    pub first_visitors: i64,
+    pub last_visitors: i64,
+}
+
 /// The dimensions of value rows: `all` (every click, value `''`) and the clicks' columns.
 pub const VALUE_DIMENSIONS: [&str; 10] = [
     "all", "country", "city", "device", "browser", "os", "source", "medium", "referrer", "language",
@@ -129,9 +140,11 @@ impl Store {
             delete_day(&mut tx, org_id, day).await?;
         }
         let span = (org_id, day, start, end);
-        for dimension in VALUE_DIMENSIONS {
-            insert_value_rows(&mut tx, span, dimension, false).await?;
-            insert_value_rows(&mut tx, span, dimension, true).await?;
+        for scope in Scope::ALL {
+            for dimension in VALUE_DIMENSIONS {
+                insert_value_rows(&mut tx, span, dimension, scope).await?;
+            }
+            insert_slot_rows(&mut tx, span, scope).await?;
         }
         for dimension in TRAIT_DIMENSIONS {
             insert_trait_rows(&mut tx, span, dimension).await?;
@@ -186,48 +199,119 @@ async fn delete_day(
     org_id: i64,
     day: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM daily_clicks WHERE org_id = $1 AND day = $2")
+    for table in ["daily_clicks", "daily_click_slots"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE org_id = $1 AND day = $2"
+        ))
         .bind(org_id)
         .bind(day)
         .execute(&mut **tx)
         .await?;
+    }
     Ok(())
 }
 
 /// `(organization, day, first millisecond, end)` of the day being rolled up.
 type DaySpan = (i64, i64, Millis, Millis);
 
-/// Inserts a day's value rows of one dimension, for the organization or per link.
-/// `dimension` comes from [`VALUE_DIMENSIONS`], never from a request.
+/// Whose roll-up rows: the organization's, each link's, or each domain's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Organization,
+    Link,
+    Domain,
+}
+
+impl Scope {
+    const ALL: [Self; 3] = [Self::Organization, Self::Link, Self::Domain];
+
+    /// The `link_id` and `domain` columns of the rows, as SQL over `clicks c` / `links l`.
+    fn columns(self) -> &'static str {
+        match self {
+            Self::Organization => "0 AS link_id, '' AS domain",
+            Self::Link => "c.link_id AS link_id, '' AS domain",
+            Self::Domain => "0 AS link_id, l.domain AS domain",
+        }
+    }
+
+    /// What to group by, with a trailing comma (empty for the organization).
+    fn group(self) -> &'static str {
+        match self {
+            Self::Organization => "",
+            Self::Link => "c.link_id, ",
+            Self::Domain => "l.domain, ",
+        }
+    }
+
+    /// A day's human clicks (parameters: organization, day, `false`, day start and end).
+    fn day_clicks(self) -> &'static str {
+        match self {
+            Self::Domain => {
+                "FROM clicks c JOIN links l ON l.id = c.link_id \
+                 WHERE c.org_id = $1 AND c.bot = $3 AND c.at >= $4 AND c.at < $5"
+            }
+            _ => "FROM clicks c WHERE c.org_id = $1 AND c.bot = $3 AND c.at >= $4 AND c.at < $5",
+        }
+    }
+}
+
+/// Inserts a day's slot rows of one scope: per quarter hour, the clicks, and the visitors
+/// whose first (last) click of the day falls in it.
+async fn insert_slot_rows(
+    tx: &mut Transaction<'_, Any>,
+    span: DaySpan,
+    scope: Scope,
+) -> Result<(), sqlx::Error> {
+    let (columns, group, day_clicks) = (scope.columns(), scope.group(), scope.day_clicks());
+    let per_visitor = |edge: &str| {
+        format!(
+            "SELECT link_id, domain, (at - $4) / {SLOT_MS} AS slot, COUNT(*) AS n FROM \
+               (SELECT {columns}, {edge}(c.at) AS at {day_clicks} \
+                AND c.visitor IS NOT NULL GROUP BY {group}c.visitor) AS v \
+             GROUP BY 1, 2, 3"
+        )
+    };
+    let sql = format!(
+        "INSERT INTO daily_click_slots (org_id, link_id, domain, day, slot, clicks, \
+                                        first_visitors, last_visitors) \
+         SELECT $1, link_id, domain, $2, slot, SUM(clicks), SUM(firsts), SUM(lasts) FROM ( \
+           SELECT {columns}, (c.at - $4) / {SLOT_MS} AS slot, COUNT(*) AS clicks, \
+                  0 AS firsts, 0 AS lasts {day_clicks} GROUP BY 1, 2, 3 \
+           UNION ALL SELECT link_id, domain, slot, 0, n, 0 FROM ({first}) AS f \
+           UNION ALL SELECT link_id, domain, slot, 0, 0, n FROM ({last}) AS l \
+         ) AS s GROUP BY link_id, domain, slot",
+        first = per_visitor("MIN"),
+        last = per_visitor("MAX"),
+    );
+    execute_for_day(tx, &sql, span).await
+}
+
+/// Inserts a day's value rows of one dimension and scope. `dimension` comes from
+/// [`VALUE_DIMENSIONS`], never from a request.
 async fn insert_value_rows(
     tx: &mut Transaction<'_, Any>,
     span: DaySpan,
     dimension: &str,
-    per_link: bool,
+    scope: Scope,
 ) -> Result<(), sqlx::Error> {
     debug_assert!(VALUE_DIMENSIONS.contains(&dimension));
-    let (link, mut group) = if per_link {
-        ("link_id", vec!["link_id"])
-    } else {
-        ("0", vec![])
-    };
+    let (columns, day_clicks) = (scope.columns(), scope.day_clicks());
     let value = if dimension == "all" {
-        "''"
+        "''".to_owned()
     } else {
-        group.push(dimension);
-        dimension
+        format!("c.{dimension}")
     };
-    let group = if group.is_empty() {
-        String::new()
-    } else {
-        format!(" GROUP BY {}", group.join(", "))
+    let group = match (scope.group(), dimension) {
+        ("", "all") => String::new(),
+        (by_scope, "all") => format!(" GROUP BY {}", by_scope.trim_end_matches(", ")),
+        (by_scope, _) => format!(" GROUP BY {by_scope}{value}"),
     };
     let sql = format!(
-        "INSERT INTO daily_clicks (org_id, link_id, per_traits, dimension, day, value, country, \
-                                   city, device, browser, os, clicks, visitors) \
-         SELECT $1, {link}, 0, '{dimension}', $2, {value}, '', '', '', '', '', \
-                COUNT(*), COUNT(DISTINCT visitor) \
-         FROM clicks WHERE org_id = $1 AND bot = $3 AND at >= $4 AND at < $5{group}"
+        "INSERT INTO daily_clicks (org_id, link_id, domain, per_traits, dimension, day, value, \
+                                   country, city, device, browser, os, clicks, visitors) \
+         SELECT $1, {columns}, 0, '{dimension}', $2, {value}, '', '', '', '', '', \
+                COUNT(*), COUNT(DISTINCT c.visitor) \
+         {day_clicks}{group}"
     );
     execute_for_day(tx, &sql, span).await
 }
@@ -248,9 +332,9 @@ async fn insert_trait_rows(
         dimension
     };
     let sql = format!(
-        "INSERT INTO daily_clicks (org_id, link_id, per_traits, dimension, day, value, country, \
-                                   city, device, browser, os, clicks, visitors) \
-         SELECT $1, 0, 1, '{dimension}', $2, {value}, country, city, device, browser, os, \
+        "INSERT INTO daily_clicks (org_id, link_id, domain, per_traits, dimension, day, value, \
+                                   country, city, device, browser, os, clicks, visitors) \
+         SELECT $1, 0, '', 1, '{dimension}', $2, {value}, country, city, device, browser, os, \
                 COUNT(*), COUNT(DISTINCT visitor) \
          FROM clicks WHERE org_id = $1 AND bot = $3 AND at >= $4 AND at < $5 \
          GROUP BY {}",

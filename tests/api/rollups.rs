@@ -7,12 +7,13 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{DEFAULT_DOMAIN, TestApp},
+    helpers::{DEFAULT_DOMAIN, ORG, TestApp},
     insight::insight,
 };
 use openpxl::{analytics::rollup::roll_up_closed_days, store::ClickRow, timestamp};
 
 const DAY_MS: i64 = 86_400_000;
+const CUSTOM_DOMAIN: &str = "go.acme.test";
 /// 2024-06-01T00:00:00Z, in days since the epoch.
 const FIRST_DAY: i64 = 19_875;
 const DAYS: i64 = 6;
@@ -33,7 +34,7 @@ fn visitor(day: i64, v: i64) -> (Vec<u8>, [&'static str; 5]) {
 
 /// Click `i` of a day: visitor, link, time of day and the click-varying columns all cycle
 /// with different periods, so every combination shows up and visitors repeat.
-fn click(org_id: i64, links: [i64; 2], day: i64, i: i64) -> ClickRow {
+fn click(org_id: i64, links: [i64; 3], day: i64, i: i64) -> ClickRow {
     let v = (i * 7) % 11 + (i % 2) * 3;
     let (visitor, [country, city, device, browser, os]) = visitor(day, v);
     let (referrer, source, medium) = match i % 4 {
@@ -44,7 +45,7 @@ fn click(org_id: i64, links: [i64; 2], day: i64, i: i64) -> ClickRow {
     };
     ClickRow {
         org_id,
-        link_id: links[usize::from(i % 3 == 0)],
+        link_id: links[usize::try_from(i % 5 % 3).unwrap()],
         at: day * DAY_MS + (i * 7_919_000 + day * 1_000_000) % DAY_MS,
         bot: i % 13 == 12,
         visitor,
@@ -61,13 +62,19 @@ fn click(org_id: i64, links: [i64; 2], day: i64, i: i64) -> ClickRow {
     }
 }
 
-/// Two links with clicks on six past days; returns the clicks.
+/// Three links, two on the default domain and one on a custom one, with clicks on six
+/// past days; returns the clicks.
 async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
     let app = TestApp::spawn().await;
     app.created(json!({"destination": "https://example.com/a", "route": "a"}))
         .await;
     app.created(json!({"destination": "https://example.com/b", "route": "b"}))
         .await;
+    app.add_domain(ORG, CUSTOM_DOMAIN).await;
+    app.created(
+        json!({"destination": "https://example.com/c", "route": "c", "domain": CUSTOM_DOMAIN}),
+    )
+    .await;
     let a = app
         .store()
         .resolve_link(DEFAULT_DOMAIN, "a")
@@ -80,9 +87,15 @@ async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
         .await
         .unwrap()
         .unwrap();
+    let c = app
+        .store()
+        .resolve_link(CUSTOM_DOMAIN, "c")
+        .await
+        .unwrap()
+        .unwrap();
     let rows: Vec<ClickRow> = (FIRST_DAY..FIRST_DAY + DAYS)
         .flat_map(|day| (0..40).map(move |i| (day, i)))
-        .map(|(day, i)| click(a.org_id, [a.id, b.id], day, i))
+        .map(|(day, i)| click(a.org_id, [a.id, b.id, c.id], day, i))
         .collect();
     app.store().record_clicks(&rows).await.unwrap();
     (app, rows)
@@ -96,6 +109,8 @@ fn questions() -> Vec<String> {
         String::new(),
         format!("&link={DEFAULT_DOMAIN}%2Fa"),
         format!("&domain={DEFAULT_DOMAIN}"),
+        format!("&domain={CUSTOM_DOMAIN}"),
+        format!("&domain={CUSTOM_DOMAIN}&device=Mobile"),
         "&country=DE".into(),
         "&country=DE&device=Mobile".into(),
         "&source=google".into(),
@@ -175,9 +190,18 @@ async fn the_insight_reads_rolled_up_days_from_the_roll_ups() {
         connection.close().await.unwrap();
     }
     assert_eq!(insight(&app, question).await, before);
+    for scope in [
+        format!("&domain={DEFAULT_DOMAIN}"),
+        format!("&link={DEFAULT_DOMAIN}%2Fa"),
+        "&timezone=Asia/Kolkata".to_owned(),
+    ] {
+        let question = format!("{question}{scope}");
+        let answer = insight(&app, &question).await;
+        assert!(answer["total"].as_i64().unwrap() > 0, "{question}");
+    }
     // A filter no roll-up answers reads the (now empty) raw clicks.
-    let by_domain = insight(&app, &format!("{question}&domain={DEFAULT_DOMAIN}")).await;
-    assert_eq!(by_domain["total"], 0);
+    let both = insight(&app, &format!("{question}&source=twitter&medium=social")).await;
+    assert_eq!(both["total"], 0);
 }
 
 #[tokio::test]
@@ -190,12 +214,7 @@ async fn a_click_written_after_its_day_was_rolled_up_counts_at_once_and_after_th
     let before = insight(&app, question).await;
     // Clicks of 2024-06-02 arrive late (after a database outage, say), by a new visitor,
     // in two batches (the second finds the day already marked dirty).
-    let mut late = click(
-        rows[0].org_id,
-        [rows[0].link_id, rows[0].link_id],
-        FIRST_DAY + 1,
-        1,
-    );
+    let mut late = click(rows[0].org_id, [rows[0].link_id; 3], FIRST_DAY + 1, 1);
     late.visitor = visitor(FIRST_DAY + 1, 1_000).0;
     app.store().record_clicks(&[late.clone()]).await.unwrap();
     app.store().record_clicks(&[late]).await.unwrap();
