@@ -103,7 +103,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        super::rollups::mark_dirty_any(&mut tx, &late_human_days(rows)).await?;
+        super::rollups::mark_dirty(&mut tx, &late_human_days(rows)).await?;
         let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
         for chunk in counters.chunks(LINKS_PER_UPSERT) {
             let sql = format!(
@@ -214,7 +214,7 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
     .bind(column(|r| &r.language))
     .execute(&mut *tx)
     .await?;
-    super::rollups::mark_dirty_postgres(&mut tx, &late_human_days(rows)).await?;
+    super::rollups::mark_dirty(&mut tx, &late_human_days(rows)).await?;
     // Sorted by link id, so concurrent instances lock counters in the same order.
     let counters = human_clicks_per_link(rows);
     sqlx::query(

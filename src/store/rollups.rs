@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::{Any, Postgres, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::Store;
 use crate::timestamp::{MILLIS_PER_DAY, Millis, utc_day};
@@ -139,6 +139,9 @@ impl Store {
         if existed {
             delete_day(&mut tx, org_id, day).await?;
         }
+        if !has_clicks(&mut tx, org_id, start, end).await? {
+            return tx.commit().await; // a quiet day: its marker alone says "nothing"
+        }
         let span = (org_id, day, start, end);
         for scope in Scope::ALL {
             for dimension in VALUE_DIMENSIONS {
@@ -190,6 +193,25 @@ async fn take_marker(
         .execute(&mut **tx)
         .await?;
     Ok(true)
+}
+
+/// Whether the organization has any click in `[start, end)` (one index probe).
+async fn has_clicks(
+    tx: &mut Transaction<'_, Any>,
+    org_id: i64,
+    start: Millis,
+    end: Millis,
+) -> Result<bool, sqlx::Error> {
+    let (found,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM clicks WHERE org_id = $1 AND at >= $2 AND at < $3 \
+         LIMIT 1) AS c",
+    )
+    .bind(org_id)
+    .bind(start)
+    .bind(end)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(found > 0)
 }
 
 /// Deletes a day's roll-up rows before they are redone (rare: a day that got clicks
@@ -367,28 +389,20 @@ async fn execute_for_day(
 const MARK_DIRTY: &str = "INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) \
                           ON CONFLICT (org_id, day) DO UPDATE SET day = excluded.day";
 
-/// Marks days dirty in the recorder's transaction (through the `Any` driver).
-pub(super) async fn mark_dirty_any(
-    tx: &mut Transaction<'_, Any>,
+/// Marks days dirty in the recorder's transaction, on either of its drivers (`Any`, or
+/// native Postgres for bulk writes).
+pub(super) async fn mark_dirty<DB>(
+    tx: &mut Transaction<'_, DB>,
     days: &BTreeSet<(i64, i64)>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     for (org_id, day) in days {
-        sqlx::query(MARK_DIRTY)
-            .bind(*org_id)
-            .bind(*day)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Marks days dirty in the recorder's transaction (native Postgres).
-pub(super) async fn mark_dirty_postgres(
-    tx: &mut Transaction<'_, Postgres>,
-    days: &BTreeSet<(i64, i64)>,
-) -> Result<(), sqlx::Error> {
-    for (org_id, day) in days {
-        sqlx::query(MARK_DIRTY)
+        sqlx::query::<DB>(MARK_DIRTY)
             .bind(*org_id)
             .bind(*day)
             .execute(&mut **tx)
