@@ -262,6 +262,7 @@ fn every_subcommand_has_help() {
         vec!["--help"],
         vec!["serve", "--help"],
         vec!["migrate", "--help"],
+        vec!["rollup", "--help"],
         vec!["org", "create", "--help"],
         vec!["user", "create", "--help"],
         vec!["token", "create", "--help"],
@@ -460,6 +461,48 @@ async fn sigterm_writes_every_click_before_the_process_exits() {
     assert_eq!(store.count_link_clicks(link.id).await.unwrap(), (120, 0));
     assert_eq!(link.clicks, 120);
     store.close().await;
+}
+
+/// The days of the roll-up tests' clicks whose roll-up can be read.
+async fn readable_days(app: &TestApp) -> usize {
+    use crate::rollups::{DAYS, FIRST_DAY};
+    app.store()
+        .readable_rolled_up_days(1, FIRST_DAY, FIRST_DAY + DAYS - 1)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn rollup_rolls_up_every_closed_day_and_says_so() {
+    let (app, _) = crate::rollups::app_with_past_clicks().await;
+    assert_eq!(readable_days(&app).await, 0);
+    let output = openpxl(&app.db, &["rollup"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("rolled up "),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(readable_days(&app).await, 6);
+    let again = openpxl(&app.db, &["rollup"]);
+    assert!(
+        stderr(&again).starts_with("rolled up 0 organization-days"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[tokio::test]
+async fn serve_rolls_up_closed_days_in_the_background() {
+    let (app, _) = crate::rollups::app_with_past_clicks().await;
+    let (child, _, _) = start_serve(&app.db, &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while readable_days(&app).await < 6 {
+        assert!(Instant::now() < deadline, "no roll-up within 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    terminate(child);
 }
 
 #[tokio::test]

@@ -15,8 +15,8 @@ use openpxl::{analytics::rollup::roll_up_closed_days, store::ClickRow, timestamp
 const DAY_MS: i64 = 86_400_000;
 const CUSTOM_DOMAIN: &str = "go.acme.test";
 /// 2024-06-01T00:00:00Z, in days since the epoch.
-const FIRST_DAY: i64 = 19_875;
-const DAYS: i64 = 6;
+pub const FIRST_DAY: i64 = 19_875;
+pub const DAYS: i64 = 6;
 
 /// Visitor `v` of day `day`: its key and traits (the traits follow from the key, as with
 /// real visitors, whose traits come from the address and User-Agent the key hashes).
@@ -64,7 +64,7 @@ fn click(org_id: i64, links: [i64; 3], day: i64, i: i64) -> ClickRow {
 
 /// Three links, two on the default domain and one on a custom one, with clicks on six
 /// past days; returns the clicks.
-async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
+pub async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
     let app = TestApp::spawn().await;
     app.created(json!({"destination": "https://example.com/a", "route": "a"}))
         .await;
