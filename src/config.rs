@@ -5,6 +5,28 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Every default, written once: the option parser below and the settings built without it
+/// (`state::Settings`) both read these.
+pub mod defaults {
+    pub const DATABASE_URL: &str = "sqlite://openpxl.db";
+    pub const DB_MAX_CONNECTIONS: u32 = 16;
+    pub const DB_ANALYTICS_CONNECTIONS: u32 = 4;
+    pub const ANALYTICS_TIMEOUT_SECS: u64 = 20;
+    pub const LISTEN: &str = "0.0.0.0:8080";
+    pub const DEFAULT_DOMAIN: &str = "localhost:8080";
+    pub const DAILY_LIMIT: i64 = 500;
+    pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+    pub const MAX_BODY_BYTES: usize = 64 * 1024;
+    pub const LINK_CACHE_SIZE: usize = 250_000;
+    pub const CLICK_BUFFER: u64 = 100_000;
+    pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+    pub const MAX_CONNECTIONS: usize = 4096;
+    pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+    pub const INSIGHT_CONCURRENCY: usize = 2;
+    pub const BOOTSTRAP_ORG: &str = "default";
+    pub const BOOTSTRAP_EMAIL: &str = "admin@localhost";
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "openpxl",
@@ -48,13 +70,22 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database to use: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://openpxl.db")]
+    #[arg(long, env = "DATABASE_URL", default_value = defaults::DATABASE_URL,
+          hide_env_values = true)]
     pub database_url: String,
 
-    /// Most connections the server keeps open to the database.
-    #[arg(long, env = "OPENPXL_DB_MAX_CONNECTIONS", default_value_t = 16,
+    /// Most connections the server keeps open to the database for the API, redirects and
+    /// click writes.
+    #[arg(long, env = "OPENPXL_DB_MAX_CONNECTIONS", default_value_t = defaults::DB_MAX_CONNECTIONS,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_max_connections: u32,
+
+    /// Further connections for analytics (insight queries and roll-ups), kept apart so that
+    /// heavy questions never take the connections everything else needs.
+    #[arg(long, env = "OPENPXL_DB_ANALYTICS_CONNECTIONS",
+          default_value_t = defaults::DB_ANALYTICS_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_analytics_connections: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -63,26 +94,26 @@ pub struct ServeArgs {
     pub database: DatabaseArgs,
 
     /// Address and port to listen on.
-    #[arg(long, env = "OPENPXL_LISTEN", default_value = "0.0.0.0:8080")]
+    #[arg(long, env = "OPENPXL_LISTEN", default_value = defaults::LISTEN)]
     pub listen: SocketAddr,
 
     /// The server's own short domain (host[:port]); links are created on it unless the
     /// request names another domain of the organization.
-    #[arg(long, env = "OPENPXL_DEFAULT_DOMAIN", default_value = "localhost:8080")]
+    #[arg(long, env = "OPENPXL_DEFAULT_DOMAIN", default_value = defaults::DEFAULT_DOMAIN)]
     pub default_domain: String,
 
     /// Requests per UTC day allowed to a token that has no limit of its own.
-    #[arg(long, env = "OPENPXL_DAILY_LIMIT", default_value_t = 500,
+    #[arg(long, env = "OPENPXL_DAILY_LIMIT", default_value_t = defaults::DAILY_LIMIT,
           value_parser = clap::value_parser!(i64).range(1..))]
     pub daily_limit: i64,
 
     /// Seconds a request may take before the server answers 408.
-    #[arg(long, env = "OPENPXL_REQUEST_TIMEOUT", default_value_t = 30,
+    #[arg(long, env = "OPENPXL_REQUEST_TIMEOUT", default_value_t = defaults::REQUEST_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
 
     /// Largest request body accepted, in bytes (413 above it).
-    #[arg(long, env = "OPENPXL_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    #[arg(long, env = "OPENPXL_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
     /// MaxMind-format database (GeoLite2 City or DB-IP City Lite `.mmdb`) for the country
@@ -100,18 +131,47 @@ pub struct ServeArgs {
     pub serve_any_host: bool,
 
     /// Links kept in the redirect cache (the most recent are loaded at start).
-    #[arg(long, env = "OPENPXL_LINK_CACHE_SIZE", default_value_t = 250_000)]
+    #[arg(long, env = "OPENPXL_LINK_CACHE_SIZE", default_value_t = defaults::LINK_CACHE_SIZE)]
     pub link_cache_size: usize,
 
-    /// Clicks kept in memory while the database is slow or away; beyond this, redirects
-    /// wait for room instead of dropping clicks.
-    #[arg(long, env = "OPENPXL_CLICK_BUFFER", default_value_t = 100_000,
+    /// Clicks kept in memory while the database refuses writes (it is away, its disk is
+    /// full); beyond this, redirects wait for room instead of dropping clicks. While writes
+    /// succeed, at most a quarter second of writing waits in memory.
+    #[arg(long, env = "OPENPXL_CLICK_BUFFER", default_value_t = defaults::CLICK_BUFFER,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub click_buffer: u64,
 
     /// Seconds a shutdown waits for the clicks still in memory to be written.
-    #[arg(long, env = "OPENPXL_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "OPENPXL_SHUTDOWN_TIMEOUT", default_value_t = defaults::SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
+
+    /// Most client connections open at once; beyond it new connections wait to be
+    /// accepted.
+    #[arg(long, env = "OPENPXL_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+
+    /// Seconds a connection may take to send a complete request head, counted from when
+    /// the server starts waiting for it; also how long an idle keep-alive connection stays
+    /// open.
+    #[arg(long, env = "OPENPXL_HEADER_READ_TIMEOUT",
+          default_value_t = defaults::HEADER_READ_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+
+    /// Seconds an analytics statement may run before it is cancelled and the insight
+    /// request answered 503.
+    #[arg(long, env = "OPENPXL_ANALYTICS_TIMEOUT",
+          default_value_t = defaults::ANALYTICS_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub analytics_timeout: u64,
+
+    /// Insight requests one organization may have running at once on this instance;
+    /// more get 429 with `Retry-After`.
+    #[arg(long, env = "OPENPXL_INSIGHT_CONCURRENCY",
+          default_value_t = defaults::INSIGHT_CONCURRENCY,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub insight_concurrency: usize,
 
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
@@ -124,7 +184,7 @@ pub struct BootstrapArgs {
     #[arg(
         long = "bootstrap-org",
         env = "OPENPXL_BOOTSTRAP_ORG",
-        default_value = "default"
+        default_value = defaults::BOOTSTRAP_ORG
     )]
     pub org: String,
 
@@ -132,7 +192,7 @@ pub struct BootstrapArgs {
     #[arg(
         long = "bootstrap-email",
         env = "OPENPXL_BOOTSTRAP_EMAIL",
-        default_value = "admin@localhost"
+        default_value = defaults::BOOTSTRAP_EMAIL
     )]
     pub email: String,
 

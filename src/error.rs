@@ -39,11 +39,26 @@ pub enum ApiError {
     /// 429; the quota middleware adds `Retry-After` and the rate-limit headers.
     #[error("{0}")]
     TooManyRequests(String),
+    /// 429 for too many heavy requests at once (not the daily quota); `Retry-After` says
+    /// when to come back.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// 503 with `Retry-After`.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 for a database that cannot serve right now (unreachable, disk full, read-only):
+    /// the cause is logged, the client is told to retry.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(#[source] sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// Seconds a client is asked to wait after a 503.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -58,8 +73,8 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests(_) | Self::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +91,11 @@ impl ApiError {
             Self::Internal(_) => Message::One(
                 "internal server error; the cause has been logged on the server".into(),
             ),
+            Self::DatabaseUnavailable(_) => Message::One(format!(
+                "the database cannot take this request right now (the cause has been logged on \
+                 the server); nothing was changed, try again in {UNAVAILABLE_RETRY_AFTER_SECS} \
+                 seconds"
+            )),
             other => Message::One(other.to_string()),
         }
     }
@@ -83,7 +103,11 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(error.into())
+        if crate::store::is_unavailable(&error) {
+            Self::DatabaseUnavailable(error)
+        } else {
+            Self::Internal(error.into())
+        }
     }
 }
 
@@ -120,11 +144,31 @@ fn body_response(status: StatusCode, message: Message) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Internal(cause) = &self {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
+        match &self {
+            Self::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed");
+            }
+            Self::DatabaseUnavailable(cause) => {
+                tracing::error!(error = %cause, "request failed: the database is unavailable");
+            }
+            _ => {}
         }
         let status = self.status();
         let mut response = body_response(status, self.message());
+        let retry_after = match &self {
+            Self::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Self::Unavailable(_) | Self::DatabaseUnavailable(_) => {
+                Some(UNAVAILABLE_RETRY_AFTER_SECS)
+            }
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         let challenge = match self {
             Self::MissingToken => Some(WWW_AUTHENTICATE_MISSING),
             Self::InvalidToken => Some(WWW_AUTHENTICATE_INVALID),

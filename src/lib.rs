@@ -16,11 +16,12 @@ pub mod links;
 pub mod ops;
 pub mod quota;
 pub mod redirect;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod timestamp;
 
-use std::{future::Future, net::SocketAddr};
+use std::future::Future;
 
 use axum::{
     Router,
@@ -60,17 +61,21 @@ async fn not_found(request: Request) -> Response {
 }
 
 /// Serves `router(state)` on an already-bound listener until `shutdown` completes, then
-/// finishes the requests in flight and writes every click still in memory (waiting at most
-/// `OPENPXL_SHUTDOWN_TIMEOUT` for the database).
+/// finishes the requests in flight (closing idle and half-read connections at once, and
+/// the rest after the drain deadline) and writes every click still in memory (waiting at
+/// most `OPENPXL_SHUTDOWN_TIMEOUT` for the database).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    server::serve_connections(
+        listener,
+        router(state.clone()),
+        state.settings.connections,
+        shutdown,
+    )
+    .await?;
     if state
         .clicks
         .flush_within(state.settings.shutdown_timeout)
@@ -80,11 +85,15 @@ pub async fn serve(
         tracing::info!(
             clicks.received = status.received,
             clicks.written = status.written,
+            clicks.refused = status.refused,
             "all clicks written"
         );
     } else {
         let status = state.clicks.status();
         tracing::error!(
+            clicks.received = status.received,
+            clicks.written = status.written,
+            clicks.refused = status.refused,
             clicks.lost = status.pending,
             error = status.last_error.as_deref().unwrap_or("timed out"),
             "could not write every click before shutdown"

@@ -1,5 +1,8 @@
 //! Probes for orchestrators: `/healthz` (the process answers) and `/readyz` (the database
-//! answers and clicks are being written; 503 otherwise, saying what is wrong).
+//! answers and takes writes, and clicks are being written; 503 otherwise).
+//!
+//! Both are public, so they say only ok or not: what is wrong (the database's error, how
+//! many clicks wait) goes to the log, never to whoever asks.
 
 use std::time::Duration;
 
@@ -15,9 +18,13 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: 503 while the database does not answer or clicks cannot be written.
+/// `GET /readyz`: 503 while the database does not answer, refuses writes, or clicks cannot
+/// be written.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) if state.store.health().writes_failing() => {
+            Some("the last API write failed".to_owned())
+        }
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(format!("database unreachable: {error}")),
         Err(_) => Some(format!(
@@ -26,19 +33,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         )),
     };
     let recorder = state.clicks.status();
-    let ready = database.is_none() && recorder.last_error.is_none();
-    let body = json!({
-        "status": if ready { "ok" } else { "unavailable" },
-        "database": database.as_deref().unwrap_or("ok"),
-        "clicks": {
-            "received": recorder.received,
-            "written": recorder.written,
-            "pending": recorder.pending,
-            "lastError": recorder.last_error,
-        },
-    });
-    if ready {
-        return (StatusCode::OK, Json(body));
+    if database.is_none() && recorder.last_error.is_none() {
+        return (StatusCode::OK, Json(json!({"status": "ok"})));
     }
     tracing::warn!(
         database = database.as_deref().unwrap_or("ok"),
@@ -46,5 +42,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         clicks.error = recorder.last_error.as_deref().unwrap_or("none"),
         "not ready"
     );
-    (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"status": "unavailable"})),
+    )
 }

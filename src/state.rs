@@ -4,11 +4,13 @@
 use std::{ops::Deref, path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
+    analytics::limiter::InsightLimiter,
     clicks::{ClickRecorder, Enricher, RecorderConfig, geo::GeoIp},
-    config::ServeArgs,
+    config::{ServeArgs, defaults},
     links::Host,
     redirect::{invalidation, resolver::LinkResolver},
-    store::Store,
+    server::ConnectionLimits,
+    store::{Pools, Store},
 };
 
 /// Settings the running server needs, derived once from the command line.
@@ -26,6 +28,14 @@ pub struct Settings {
     pub link_cache_size: usize,
     pub recorder: RecorderConfig,
     pub shutdown_timeout: Duration,
+    pub connections: ConnectionLimits,
+    /// Longest an insight request waits for its answer (the Postgres statement timeout
+    /// of the analytics pool is the same).
+    pub analytics_timeout: Duration,
+    /// Insight requests one organization may run at once on this instance.
+    pub insight_concurrency: usize,
+    /// The database connection pools to open.
+    pub pools: Pools,
 }
 
 impl Settings {
@@ -47,22 +57,51 @@ impl Settings {
                 ..RecorderConfig::default()
             },
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+            connections: ConnectionLimits {
+                max_connections: args.max_connections,
+                header_read_timeout: Duration::from_secs(args.header_read_timeout),
+                // Requests in flight cannot outlast the request timeout anyway.
+                drain_timeout: args.request_timeout(),
+            },
+            analytics_timeout: Duration::from_secs(args.analytics_timeout),
+            insight_concurrency: args.insight_concurrency,
+            pools: Pools {
+                main: args.database.db_max_connections,
+                analytics: args.database.db_analytics_connections,
+                analytics_timeout: Duration::from_secs(args.analytics_timeout),
+            },
         })
     }
 
     /// The defaults, on `default_domain` (for tests and embedding).
     pub fn with_default_domain(default_domain: &str) -> Self {
+        let request_timeout = Duration::from_secs(defaults::REQUEST_TIMEOUT_SECS);
         Self {
             default_domain: default_domain.to_owned(),
-            daily_limit: 500,
-            request_timeout: Duration::from_secs(30),
-            max_body_bytes: 64 * 1024,
+            daily_limit: defaults::DAILY_LIMIT,
+            request_timeout,
+            max_body_bytes: defaults::MAX_BODY_BYTES,
             geoip_db: None,
             trust_proxy: false,
             serve_any_host: false,
-            link_cache_size: 250_000,
-            recorder: RecorderConfig::default(),
-            shutdown_timeout: Duration::from_secs(30),
+            link_cache_size: defaults::LINK_CACHE_SIZE,
+            recorder: RecorderConfig {
+                max_pending: defaults::CLICK_BUFFER as usize,
+                ..RecorderConfig::default()
+            },
+            shutdown_timeout: Duration::from_secs(defaults::SHUTDOWN_TIMEOUT_SECS),
+            connections: ConnectionLimits {
+                max_connections: defaults::MAX_CONNECTIONS,
+                header_read_timeout: Duration::from_secs(defaults::HEADER_READ_TIMEOUT_SECS),
+                drain_timeout: request_timeout,
+            },
+            analytics_timeout: Duration::from_secs(defaults::ANALYTICS_TIMEOUT_SECS),
+            insight_concurrency: defaults::INSIGHT_CONCURRENCY,
+            pools: Pools {
+                main: defaults::DB_MAX_CONNECTIONS,
+                analytics: defaults::DB_ANALYTICS_CONNECTIONS,
+                analytics_timeout: Duration::from_secs(defaults::ANALYTICS_TIMEOUT_SECS),
+            },
         }
     }
 }
@@ -72,6 +111,8 @@ pub struct App {
     pub settings: Settings,
     pub links: Arc<LinkResolver>,
     pub clicks: ClickRecorder,
+    /// Insight requests running per organization.
+    pub insights: InsightLimiter,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -90,11 +131,13 @@ impl AppState {
         );
         let links = Arc::new(LinkResolver::new(store.clone(), settings.link_cache_size));
         invalidation::listen(&store, links.clone());
+        let insights = InsightLimiter::new(settings.insight_concurrency);
         Ok(Self(Arc::new(App {
             store,
             settings,
             links,
             clicks,
+            insights,
         })))
     }
 

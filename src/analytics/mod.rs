@@ -4,6 +4,7 @@
 //! Closed UTC days are read from the daily roll-ups where they answer the question exactly
 //! ([`plan`], [`RollupRows`]); the rest of the range from the raw clicks; the two parts add.
 
+pub mod limiter;
 pub mod plan;
 pub mod range;
 pub mod rollup;

@@ -10,6 +10,7 @@ use crate::{
     analytics::{self, DateRange, Insight, range},
     auth::Caller,
     error::ApiError,
+    links::Host,
     state::AppState,
     store::ClickFilter,
     timestamp,
@@ -34,8 +35,36 @@ pub async fn insight(
     if let Some(link) = &params.link {
         params.filter.link_id = Some(find_own_link(&state, &caller, link).await?.id);
     }
-    let insight = analytics::insight(&state.store, &params.filter, &params.range, now).await?;
-    Ok(Json(Data { data: insight }))
+    let Some(_running) = state.insights.try_start(caller.org_id) else {
+        return Err(ApiError::Busy {
+            message: format!(
+                "your organization already has {} insight requests running on this server; \
+                 wait for one to finish and retry in a second",
+                state.insights.per_org()
+            ),
+            retry_after_secs: 1,
+        });
+    };
+    let limit = state.settings.analytics_timeout;
+    let answer = tokio::time::timeout(
+        limit,
+        analytics::insight(&state.store, &params.filter, &params.range, now),
+    )
+    .await;
+    match answer {
+        Ok(Ok(insight)) => Ok(Json(Data { data: insight })),
+        Ok(Err(error)) if !is_statement_timeout(&error) => Err(error.into()),
+        Ok(Err(_)) | Err(_) => Err(ApiError::Unavailable(format!(
+            "this insight took longer than {} seconds and was cancelled; ask for a shorter \
+             date range, or try again when the server is less busy",
+            limit.as_secs()
+        ))),
+    }
+}
+
+/// Postgres cancelled the statement at the analytics pool's `statement_timeout`.
+fn is_statement_timeout(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57014"))
 }
 
 fn parse(query: &str, org_id: i64, now: timestamp::Millis) -> Result<InsightParams, ApiError> {
@@ -78,17 +107,29 @@ fn parse(query: &str, org_id: i64, now: timestamp::Millis) -> Result<InsightPara
             filter: ClickFilter {
                 org_id,
                 link_id: None,
-                domain: value(&["domain"]).map(|d| d.to_ascii_lowercase()),
+                domain: value(&["domain"]).map(|d| {
+                    Host::parse(&d).map_or_else(|_| d.to_ascii_lowercase(), Host::into_string)
+                }),
                 device: value(&["device"]),
                 browser: value(&["browser"]),
                 os: value(&["OS", "os"]),
-                country: value(&["country"]).map(|c| c.to_ascii_uppercase()),
+                country: value(&["country"]).map(|c| country_code(&c)),
                 city: value(&["city"]),
                 medium: value(&["medium"]),
                 source: value(&["source"]),
             },
         }),
         _ => Err(ApiError::BadRequest(problems)),
+    }
+}
+
+/// A country filter as stored: an ISO code in upper case, or `Unknown` (the value clicks
+/// without a known place have, and the breakdown shows) in any case.
+fn country_code(value: &str) -> String {
+    if value.eq_ignore_ascii_case(crate::clicks::geo::UNKNOWN) {
+        crate::clicks::geo::UNKNOWN.to_owned()
+    } else {
+        value.to_ascii_uppercase()
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, quote},
     links::{Host, Route, ShortLink, ShortLinkView, WebUrl, random_route},
     state::AppState,
-    store::{LinkChanges, NewLink, is_unique_violation},
+    store::{LinkChanges, NewLink, RouteError},
     timestamp,
 };
 
@@ -82,13 +82,7 @@ async fn insert_or_conflict(state: &AppState, link: &NewLink) -> Result<ShortLin
         .store
         .insert_link(link, timestamp::now())
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                route_taken(&link.domain, &link.route)
-            } else {
-                error.into()
-            }
-        })
+        .map_err(|error| route_error(error, &link.domain, &link.route))
 }
 
 async fn insert_with_random_route(
@@ -98,18 +92,28 @@ async fn insert_with_random_route(
     for _ in 0..RANDOM_ROUTE_ATTEMPTS {
         link.route = random_route().into_string();
         match state.store.insert_link(&link, timestamp::now()).await {
-            Err(error) if is_unique_violation(&error) => continue,
-            result => return Ok(result?),
+            Err(RouteError::Taken | RouteError::Retired) => continue,
+            Err(RouteError::Database(error)) => return Err(error.into()),
+            Ok(link) => return Ok(link),
         }
     }
     Err(anyhow::anyhow!("no free random route after {RANDOM_ROUTE_ATTEMPTS} attempts").into())
 }
 
-fn route_taken(domain: &str, route: &str) -> ApiError {
-    ApiError::Conflict(format!(
-        "route {route} is already taken on {domain}; choose another route, or update the \
-         existing link {domain}/{route}"
-    ))
+/// Why a route could not be taken, in the client's words.
+fn route_error(error: RouteError, domain: &str, route: &str) -> ApiError {
+    match error {
+        RouteError::Taken => ApiError::Conflict(format!(
+            "route {route} is already taken on {domain}; choose another route, or update the \
+             existing link {domain}/{route}"
+        )),
+        RouteError::Retired => ApiError::Conflict(format!(
+            "route {route} on {domain} was used by another organization before and stays \
+             reserved, so that old short URLs never lead to someone else's page; choose \
+             another route"
+        )),
+        RouteError::Database(error) => error.into(),
+    }
 }
 
 /// The domain a new link goes on: the server's default, or one the organization added.
@@ -272,11 +276,11 @@ pub async fn update(
     };
     let updated = state
         .store
-        .update_link(link.id, &changes, timestamp::now())
+        .update_link(&link, &changes, timestamp::now())
         .await
-        .map_err(|error| match &changes.route {
-            Some(route) if is_unique_violation(&error) => route_taken(&link.domain, route),
-            _ => error.into(),
+        .map_err(|error| {
+            let route = changes.route.as_deref().unwrap_or(&link.route);
+            route_error(error, &link.domain, route)
         })?
         .ok_or_else(|| not_found(&id))?;
     state.link_changed(&link.domain, &link.route).await;

@@ -6,7 +6,7 @@ use crate::{
     config::DomainCommand,
     links::Host,
     redirect::invalidation,
-    store::{Store, is_unique_violation},
+    store::{Pools, Store, is_unique_violation},
     timestamp,
 };
 
@@ -17,7 +17,7 @@ pub async fn run(command: DomainCommand) -> anyhow::Result<()> {
         database,
     } = command;
     let host = Host::parse(&host).map_err(|e| anyhow::anyhow!(e))?;
-    let store = Store::open(&database.database_url, 1).await?;
+    let store = Store::open(&database.database_url, Pools::for_command()).await?;
     let org_id = store.find_org_id(&org).await?.with_context(|| {
         format!("no organization called {org:?}; create it with `openpxl org create`")
     })?;

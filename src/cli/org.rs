@@ -5,13 +5,13 @@ use anyhow::bail;
 use crate::{
     accounts,
     config::OrgCommand,
-    store::{Store, is_unique_violation},
+    store::{Pools, Store, is_unique_violation},
     timestamp,
 };
 
 pub async fn run(command: OrgCommand) -> anyhow::Result<()> {
     let OrgCommand::Create { name, database } = command;
-    let store = Store::open(&database.database_url, 1).await?;
+    let store = Store::open(&database.database_url, Pools::for_command()).await?;
     let name = accounts::org_name(&name)?;
     match store.insert_org(name, timestamp::now()).await {
         Ok(id) => println!("created organization {name:?} (id {id})"),

@@ -1,9 +1,13 @@
 //! `openpxl rollup`: roll up every closed UTC day of clicks now, and exit.
 
-use crate::{analytics::rollup::roll_up_closed_days, config::DatabaseArgs, store::Store};
+use crate::{
+    analytics::rollup::roll_up_closed_days,
+    config::DatabaseArgs,
+    store::{Pools, Store},
+};
 
 pub async fn run(database: DatabaseArgs) -> anyhow::Result<()> {
-    let store = Store::open(&database.database_url, 2).await?;
+    let store = Store::open(&database.database_url, Pools::for_command()).await?;
     let started = std::time::Instant::now();
     let days = roll_up_closed_days(&store, crate::timestamp::now()).await?;
     store.close().await;

@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use crate::{
     accounts::{self, TokenRequest},
     config::TokenCommand,
-    store::{Store, TokenSummary},
+    store::{Pools, Store, TokenSummary},
     timestamp::{self, iso, utc_day},
 };
 
@@ -19,7 +19,7 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<()> {
             expires_in_days,
             database,
         } => {
-            let store = Store::open(&database.database_url, 1).await?;
+            let store = Store::open(&database.database_url, Pools::for_command()).await?;
             let issued = accounts::issue_token(
                 &store,
                 TokenRequest {
@@ -41,7 +41,7 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<()> {
             );
         }
         TokenCommand::List { org, database } => {
-            let store = Store::open(&database.database_url, 1).await?;
+            let store = Store::open(&database.database_url, Pools::for_command()).await?;
             let org_id = store
                 .find_org_id(&org)
                 .await?
@@ -52,7 +52,7 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<()> {
             print!("{}", table(&tokens, now));
         }
         TokenCommand::Revoke { id, database } => {
-            let store = Store::open(&database.database_url, 1).await?;
+            let store = Store::open(&database.database_url, Pools::for_command()).await?;
             let revoked = store.revoke_token(id, timestamp::now()).await?;
             let exists = revoked || store.token_exists(id).await?;
             store.close().await;

@@ -8,7 +8,7 @@ use crate::{
     accounts,
     auth::password,
     config::{RoleArg, UserCommand},
-    store::{Role, Store},
+    store::{Pools, Role, Store},
 };
 
 pub async fn run(command: UserCommand) -> anyhow::Result<()> {
@@ -29,7 +29,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     } else {
         None
     };
-    let store = Store::open(&database.database_url, 1).await?;
+    let store = Store::open(&database.database_url, Pools::for_command()).await?;
     let role = match role {
         RoleArg::Owner => Role::Owner,
         RoleArg::Admin => Role::Admin,

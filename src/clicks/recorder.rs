@@ -1,12 +1,20 @@
-//! The click recorder: one task that takes [`ClickEvent`]s from a bounded channel, keeps
-//! them in memory until they are written, enriches them and writes them in batches — every
-//! `batch_size` events or `flush_interval`, whichever comes first.
+//! The click recorder: one task that takes [`ClickEvent`]s from a channel, keeps them in
+//! memory until they are written, enriches them and writes them in batches — as soon as a
+//! batch is full or the backlog is at its bound, and at the latest after `flush_interval`.
 //!
-//! - **Back-pressure, not loss.** When `max_pending` events wait (the database is slow or
-//!   away), the recorder stops taking events; the channel fills and the redirect handler
-//!   waits for room instead of dropping the click.
-//! - **Retries.** A failed write is retried with exponential back-off (100 ms up to 5 s);
-//!   the events stay in memory meanwhile and redirects keep being served.
+//! - **Nothing acknowledged is lost.** A click leaves memory only once the transaction that
+//!   stored it has committed; a failed batch (COMMIT included) is rolled back, its
+//!   connection discarded ([`crate::store::transaction`]), and retried with exponential
+//!   back-off (100 ms up to 5 s) while the clicks stay in memory.
+//! - **A crash loses a bounded amount.** Every click handed over counts against one
+//!   [`Backlog`], from the moment it is sent until it is committed (the channel, the queue
+//!   and the batch being written alike). While writes succeed the backlog is bounded by
+//!   time: at most `max_backlog_time` (250 ms) of writing at the measured write rate, so a
+//!   SIGKILL loses at most about that much (plus the last `flush_interval` of a quiet
+//!   server). While writes fail (the database is away, the disk is full) the bound is the
+//!   click buffer, `max_pending`: redirects go on from the cache until it is full.
+//! - **Back-pressure, not loss.** Beyond the bound, the redirect handler waits for room
+//!   instead of dropping the click.
 //! - **Flush.** [`ClickRecorder::flush`] returns once every event sent before it is
 //!   written: graceful shutdown uses it, and so do tests, instead of sleeping.
 
@@ -14,30 +22,38 @@ use std::{
     collections::{HashMap, VecDeque},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
 use tokio::{
-    sync::{mpsc, oneshot},
+    sync::{Notify, mpsc, oneshot},
     task::JoinHandle,
     time::{Instant, sleep_until},
 };
 
 use super::{enrich::Enricher, event::ClickEvent, visitor::new_salt};
-use crate::{store::Store, timestamp::utc_day};
+use crate::{
+    store::{ClickRow, Store, is_about_the_data},
+    timestamp::utc_day,
+};
 
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Weight of the newest batch in the measured write rate.
+const RATE_SMOOTHING: f64 = 0.3;
 
 #[derive(Debug, Clone)]
 pub struct RecorderConfig {
-    /// Events the channel holds before senders wait.
-    pub channel_capacity: usize,
-    /// Events kept in memory, waiting to be written, before the recorder stops taking more.
+    /// Most clicks kept in memory while writes fail (`OPENPXL_CLICK_BUFFER`).
     pub max_pending: usize,
-    /// Events written per batch.
+    /// While writes succeed, the backlog holds at most this much writing time at the
+    /// measured write rate: what a crash may lose.
+    pub max_backlog_time: Duration,
+    /// The backlog always allowed, whatever the measured rate.
+    pub min_backlog: usize,
+    /// Most events written per batch.
     pub batch_size: usize,
     /// Longest an event waits before a batch is written.
     pub flush_interval: Duration,
@@ -46,23 +62,29 @@ pub struct RecorderConfig {
 impl Default for RecorderConfig {
     fn default() -> Self {
         Self {
-            channel_capacity: 16_384,
             max_pending: 100_000,
+            max_backlog_time: Duration::from_millis(250),
+            min_backlog: 1_000,
             batch_size: 10_000,
             flush_interval: Duration::from_millis(250),
         }
     }
 }
 
-/// What the recorder is doing, for `/readyz` and the logs.
+/// What the recorder is doing, for `/readyz`, the logs and the shutdown line.
 #[derive(Debug, Clone, Default)]
 pub struct RecorderStatus {
     /// Events handed over since start (one per visit served).
     pub received: u64,
-    /// Events in memory, not yet written.
+    /// Events handed over and not committed yet: in the channel, the queue or the batch
+    /// being written. What a crash now would lose.
     pub pending: usize,
-    /// Clicks written since start.
+    /// Clicks committed since start.
     pub written: u64,
+    /// Clicks the database refused as invalid (logged one by one; never silently).
+    pub refused: u64,
+    /// How many clicks may wait in memory right now.
+    pub backlog_limit: usize,
     /// The last write error, until a write succeeds again.
     pub last_error: Option<String>,
 }
@@ -72,12 +94,81 @@ enum Command {
     Flush(oneshot::Sender<()>),
 }
 
+/// Counts every click from hand-over to commit and bounds how many there may be.
+#[derive(Debug)]
+struct Backlog {
+    in_memory: AtomicUsize,
+    limit: AtomicUsize,
+    room: Notify,
+}
+
+impl Backlog {
+    /// Takes a place if there is one.
+    fn try_enter(&self) -> bool {
+        let limit = self.limit.load(Ordering::Relaxed);
+        let mut current = self.in_memory.load(Ordering::Relaxed);
+        loop {
+            if current >= limit {
+                return false;
+            }
+            match self.in_memory.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Waits for a place.
+    async fn enter(&self) {
+        loop {
+            let room = self.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if self.try_enter() {
+                return;
+            }
+            room.await;
+        }
+    }
+
+    /// Frees `count` places (their clicks are committed, refused, or never sent).
+    fn leave(&self, count: usize) {
+        self.in_memory.fetch_sub(count, Ordering::AcqRel);
+        self.room.notify_waiters();
+    }
+
+    fn set_limit(&self, limit: usize) {
+        let old = self.limit.swap(limit, Ordering::Relaxed);
+        if limit > old {
+            self.room.notify_waiters();
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.in_memory.load(Ordering::Relaxed) >= self.limit.load(Ordering::Relaxed)
+    }
+}
+
+/// Counters shared by the handle and the task.
+#[derive(Debug, Default)]
+struct Counters {
+    received: AtomicU64,
+    written: AtomicU64,
+    refused: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
 /// The handle request handlers use; cheap to clone.
 #[derive(Clone)]
 pub struct ClickRecorder {
-    commands: mpsc::Sender<Command>,
-    status: Arc<Mutex<RecorderStatus>>,
-    received: Arc<AtomicU64>,
+    commands: mpsc::UnboundedSender<Command>,
+    backlog: Arc<Backlog>,
+    counters: Arc<Counters>,
 }
 
 impl ClickRecorder {
@@ -87,8 +178,14 @@ impl ClickRecorder {
         enricher: Enricher,
         config: RecorderConfig,
     ) -> (Self, JoinHandle<()>) {
-        let (commands, inbox) = mpsc::channel(config.channel_capacity);
-        let status = Arc::new(Mutex::new(RecorderStatus::default()));
+        let (commands, inbox) = mpsc::unbounded_channel();
+        let backlog = Arc::new(Backlog {
+            in_memory: AtomicUsize::new(0),
+            // Until a rate is measured: one full batch, within the buffer.
+            limit: AtomicUsize::new(config.batch_size.clamp(1, config.max_pending.max(1))),
+            room: Notify::new(),
+        });
+        let counters = Arc::new(Counters::default());
         let worker = Worker {
             store,
             enricher,
@@ -98,48 +195,49 @@ impl ClickRecorder {
             oldest_since: None,
             waiters: Vec::new(),
             salts: HashMap::new(),
-            status: status.clone(),
+            rate: None,
+            backlog: backlog.clone(),
+            counters: counters.clone(),
         };
-        let received = Arc::new(AtomicU64::new(0));
         (
             Self {
                 commands,
-                status,
-                received,
+                backlog,
+                counters,
             },
             tokio::spawn(worker.run()),
         )
     }
 
-    /// Hands a click to the recorder, waiting for room if it is behind.
+    /// Hands a click to the recorder, waiting for room if the backlog is at its bound.
     pub async fn record(&self, event: ClickEvent) {
-        if self.commands.send(Command::Click(event)).await.is_err() {
+        self.backlog.enter().await;
+        self.send(event);
+    }
+
+    /// Hands a click over if there is room right now; gives it back when the backlog is at
+    /// its bound, for [`Self::record`] to wait with.
+    pub fn try_record(&self, event: ClickEvent) -> Option<ClickEvent> {
+        if !self.backlog.try_enter() {
+            return Some(event);
+        }
+        self.send(event);
+        None
+    }
+
+    fn send(&self, event: ClickEvent) {
+        if self.commands.send(Command::Click(event)).is_err() {
+            self.backlog.leave(1);
             tracing::error!("click recorder has stopped; a click was not recorded");
             return;
         }
-        self.received.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Hands a click over if there is room right now; gives it back when the recorder is
-    /// full, for [`Self::record`] to wait with.
-    pub fn try_record(&self, event: ClickEvent) -> Option<ClickEvent> {
-        match self.commands.try_send(Command::Click(event)) {
-            Ok(()) => {
-                self.received.fetch_add(1, Ordering::Relaxed);
-                None
-            }
-            Err(mpsc::error::TrySendError::Full(Command::Click(event))) => Some(event),
-            Err(_) => {
-                tracing::error!("click recorder has stopped; a click was not recorded");
-                None
-            }
-        }
+        self.counters.received.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Waits until every click handed over before this call has been written.
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();
-        if self.commands.send(Command::Flush(done)).await.is_ok() {
+        if self.commands.send(Command::Flush(done)).is_ok() {
             written.await.ok();
         }
     }
@@ -150,10 +248,14 @@ impl ClickRecorder {
     }
 
     pub fn status(&self) -> RecorderStatus {
-        let mut status = self.status.lock().expect("status lock").clone();
-        status.pending += self.commands.max_capacity() - self.commands.capacity();
-        status.received = self.received.load(Ordering::Relaxed);
-        status
+        RecorderStatus {
+            received: self.counters.received.load(Ordering::Relaxed),
+            pending: self.backlog.in_memory.load(Ordering::Relaxed),
+            written: self.counters.written.load(Ordering::Relaxed),
+            refused: self.counters.refused.load(Ordering::Relaxed),
+            backlog_limit: self.backlog.limit.load(Ordering::Relaxed),
+            last_error: self.counters.last_error.lock().expect("lock").clone(),
+        }
     }
 }
 
@@ -161,14 +263,17 @@ struct Worker {
     store: Store,
     enricher: Enricher,
     config: RecorderConfig,
-    inbox: mpsc::Receiver<Command>,
+    inbox: mpsc::UnboundedReceiver<Command>,
     pending: VecDeque<ClickEvent>,
     /// When the oldest pending event arrived.
     oldest_since: Option<Instant>,
     waiters: Vec<oneshot::Sender<()>>,
     /// Visitor salts by UTC day.
     salts: HashMap<i64, Vec<u8>>,
-    status: Arc<Mutex<RecorderStatus>>,
+    /// Measured clicks written per second of writing (smoothed), once known.
+    rate: Option<f64>,
+    backlog: Arc<Backlog>,
+    counters: Arc<Counters>,
 }
 
 impl Worker {
@@ -177,29 +282,19 @@ impl Worker {
         let mut backoff = MIN_BACKOFF;
         let mut retry_at: Option<Instant> = None;
         loop {
-            let has_room = self.pending.len() < self.config.max_pending;
             let wake_at = self.next_write_at(retry_at);
             tokio::select! {
-                command = self.inbox.recv(), if inbox_open && has_room => match command {
+                command = self.inbox.recv(), if inbox_open => match command {
                     Some(command) => self.accept(command),
                     None => inbox_open = false,
                 },
                 () = sleep_until(wake_at.unwrap_or_else(Instant::now)), if wake_at.is_some() => {}
             }
-            while self.pending.len() < self.config.max_pending {
-                match self.inbox.try_recv() {
-                    Ok(command) => self.accept(command),
-                    Err(_) => break,
-                }
+            while let Ok(command) = self.inbox.try_recv() {
+                self.accept(command);
             }
             let now = Instant::now();
-            let write_due = self.pending.len() >= self.config.batch_size
-                || !self.waiters.is_empty()
-                || !inbox_open
-                || self
-                    .oldest_since
-                    .is_some_and(|t| now >= t + self.config.flush_interval);
-            if write_due && !self.pending.is_empty() && retry_at.is_none_or(|at| now >= at) {
+            if self.write_due(now, inbox_open) && retry_at.is_none_or(|at| now >= at) {
                 match self.write_batch().await {
                     Ok(()) => {
                         backoff = MIN_BACKOFF;
@@ -212,8 +307,9 @@ impl Worker {
                             retry_in_ms = backoff.as_millis() as u64,
                             "could not write clicks; keeping them and retrying"
                         );
-                        self.status.lock().expect("status lock").last_error =
-                            Some(error.to_string());
+                        *self.counters.last_error.lock().expect("lock") = Some(error.to_string());
+                        // While writes fail the bound is the buffer: redirects go on.
+                        self.backlog.set_limit(self.config.max_pending.max(1));
                         retry_at = Some(Instant::now() + backoff);
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
@@ -230,6 +326,21 @@ impl Worker {
         }
     }
 
+    /// Whether to write now: a full batch, visitors waiting for room, a flush asked for,
+    /// the shutdown, or the oldest event has waited long enough.
+    fn write_due(&self, now: Instant, inbox_open: bool) -> bool {
+        if self.pending.is_empty() {
+            return false;
+        }
+        self.pending.len() >= self.config.batch_size
+            || self.backlog.is_full()
+            || !self.waiters.is_empty()
+            || !inbox_open
+            || self
+                .oldest_since
+                .is_some_and(|t| now >= t + self.config.flush_interval)
+    }
+
     /// When the loop must wake up without news from the inbox.
     fn next_write_at(&self, retry_at: Option<Instant>) -> Option<Instant> {
         if self.pending.is_empty() {
@@ -238,7 +349,7 @@ impl Worker {
         if let Some(at) = retry_at {
             return Some(at);
         }
-        if !self.waiters.is_empty() {
+        if !self.waiters.is_empty() || self.backlog.is_full() {
             return Some(Instant::now());
         }
         self.oldest_since.map(|t| t + self.config.flush_interval)
@@ -256,8 +367,9 @@ impl Worker {
         }
     }
 
-    /// Writes the oldest `batch_size` events; they leave memory only once stored.
+    /// Writes the oldest events, at most a batch; they leave memory only once committed.
     async fn write_batch(&mut self) -> Result<(), sqlx::Error> {
+        let started = Instant::now();
         let count = self.pending.len().min(self.config.batch_size);
         let mut rows = Vec::with_capacity(count);
         for index in 0..count {
@@ -269,35 +381,70 @@ impl Worker {
             if !is_about_the_data(&error) {
                 return Err(error);
             }
-            // A row the database refuses would block every click behind it forever: write
-            // the batch row by row and drop (and log) only what is refused.
-            let mut refused = 0;
-            for row in &rows {
-                if let Err(error) = self.store.record_clicks(std::slice::from_ref(row)).await {
-                    if !is_about_the_data(&error) {
-                        return Err(error);
-                    }
+            return self.write_row_by_row(&rows).await;
+        }
+        self.committed(count, 0);
+        self.measure(count, started.elapsed());
+        Ok(())
+    }
+
+    /// A row the database refuses would block every click behind it forever: the batch is
+    /// written row by row, and only what is refused is dropped (and logged). Rows leave
+    /// memory as they commit, so a failure half-way retries only the rest.
+    async fn write_row_by_row(&mut self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
+        let (mut done, mut refused) = (0, 0);
+        for row in rows {
+            match self.store.record_clicks(std::slice::from_ref(row)).await {
+                Ok(()) => {}
+                Err(error) if is_about_the_data(&error) => {
                     refused += 1;
                     tracing::error!(%error, link.id = row.link_id, "a click was refused by the database and dropped");
                 }
+                Err(error) => {
+                    self.committed(done, refused);
+                    return Err(error);
+                }
             }
-            tracing::warn!(
-                clicks.refused = refused,
-                clicks.batch = rows.len(),
-                "batch written row by row"
-            );
+            done += 1;
         }
+        tracing::warn!(
+            clicks.refused = refused,
+            clicks.batch = rows.len(),
+            "batch written row by row"
+        );
+        self.committed(done, refused);
+        Ok(())
+    }
+
+    /// The oldest `count` events are stored (or, `refused` of them, refused for good): they
+    /// leave memory and the backlog.
+    fn committed(&mut self, count: usize, refused: usize) {
         self.pending.drain(..count);
         self.oldest_since = if self.pending.is_empty() {
             None
         } else {
             Some(Instant::now())
         };
-        let mut status = self.status.lock().expect("status lock");
-        status.pending = self.pending.len();
-        status.written += count as u64;
-        status.last_error = None;
-        Ok(())
+        self.counters
+            .written
+            .fetch_add((count - refused) as u64, Ordering::Relaxed);
+        self.counters
+            .refused
+            .fetch_add(refused as u64, Ordering::Relaxed);
+        *self.counters.last_error.lock().expect("lock") = None;
+        self.backlog.leave(count);
+    }
+
+    /// Updates the write rate with a batch of `count` written in `took`, and the backlog
+    /// bound with it.
+    fn measure(&mut self, count: usize, took: Duration) {
+        let sample = count as f64 / took.as_secs_f64().max(1e-6);
+        let rate = match self.rate {
+            Some(rate) => rate + RATE_SMOOTHING * (sample - rate),
+            None => sample,
+        };
+        self.rate = Some(rate);
+        self.backlog.set_limit(backlog_limit(&self.config, rate));
     }
 
     async fn salt(&mut self, day: i64) -> Result<Vec<u8>, sqlx::Error> {
@@ -311,18 +458,54 @@ impl Worker {
     }
 }
 
-/// Whether a write failed because of the data itself (bad value, constraint), which no
-/// retry can mend — as opposed to the database being unreachable or busy.
-fn is_about_the_data(error: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(error) = error else {
-        return false;
-    };
-    let code = error.code().unwrap_or_default();
-    // Postgres SQLSTATE classes 22 (data exception) and 23 (integrity constraint);
-    // SQLite result codes TOOBIG, CONSTRAINT, MISMATCH and RANGE.
-    code.starts_with("22")
-        || code.starts_with("23")
-        || code
-            .parse::<u32>()
-            .is_ok_and(|c| matches!(c & 0xff, 18 | 19 | 20 | 25))
+/// How many clicks may wait while writes succeed at `rate` clicks a second: what the
+/// recorder writes in `max_backlog_time`, at least `min_backlog`, at most the buffer.
+fn backlog_limit(config: &RecorderConfig, rate: f64) -> usize {
+    let by_time = (rate * config.max_backlog_time.as_secs_f64()) as usize;
+    by_time
+        .max(config.min_backlog)
+        .min(config.max_pending)
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backlog_holds_a_quarter_second_of_writing_within_its_bounds() {
+        let config = RecorderConfig::default();
+        assert_eq!(backlog_limit(&config, 40_000.0), 10_000);
+        assert_eq!(backlog_limit(&config, 100.0), 1_000);
+        assert_eq!(backlog_limit(&config, 10_000_000.0), 100_000);
+        let tiny = RecorderConfig {
+            max_pending: 10,
+            ..RecorderConfig::default()
+        };
+        assert_eq!(backlog_limit(&tiny, 40_000.0), 10);
+    }
+
+    #[tokio::test]
+    async fn a_full_backlog_admits_again_once_room_is_made() {
+        let backlog = Arc::new(Backlog {
+            in_memory: AtomicUsize::new(0),
+            limit: AtomicUsize::new(2),
+            room: Notify::new(),
+        });
+        assert!(backlog.try_enter());
+        assert!(backlog.try_enter());
+        assert!(!backlog.try_enter());
+        let waiting = tokio::spawn({
+            let backlog = backlog.clone();
+            async move { backlog.enter().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        backlog.leave(1);
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the waiting click got a place")
+            .unwrap();
+        assert_eq!(backlog.in_memory.load(Ordering::Relaxed), 2);
+    }
 }

@@ -3,10 +3,22 @@
 //! Link-preview crawlers of social networks and chat apps get the Open Graph page; every
 //! other automated client is a bot too. Bot visits are recorded as such and never counted
 //! as clicks.
+//!
+//! Three lists decide, in this order:
+//! 1. [`PREVIEW_CRAWLERS`]: the unfurlers that want the preview page;
+//! 2. the isbot patterns (`data/isbot/patterns.json`, the maintained list of the `isbot`
+//!    project, public domain): crawlers, monitors, headless browsers and HTTP tools of
+//!    every kind, matched case-insensitively as isbot does;
+//! 3. [`HTTP_LIBRARIES`]: HTTP client libraries and tools isbot does not name.
+//!
+//! Matching the whole list costs microseconds, so the answer for each User-Agent is kept
+//! in a bounded cache: a busy link sees the same few thousand agents again and again, and
+//! the hot path pays one hash lookup.
 
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
+use quick_cache::sync::Cache;
 
 /// Crawlers that unfurl links into cards. Matched case-insensitively as substrings.
 const PREVIEW_CRAWLERS: &[&str] = &[
@@ -41,23 +53,11 @@ const PREVIEW_CRAWLERS: &[&str] = &[
     "qwantify",
 ];
 
-/// Signs of other automated clients.
-/// (Not a bare "bot": phone models such as CUBOT carry it.)
-const BOT_MARKERS: &[&str] = &[
-    "bot/",
-    "bot;",
-    "bot)",
-    "bot+",
-    "bot-",
-    "robot",
-    "crawl",
-    "spider",
-    "slurp",
-    "scraper",
-    "preview",
-    "fetch",
-    "curl/",
-    "wget/",
+/// HTTP client libraries and tools, beyond what the isbot patterns name (a library's
+/// request is never a person clicking). Matched case-insensitively as substrings.
+const HTTP_LIBRARIES: &[&str] = &[
+    "curl",
+    "wget",
     "python-requests",
     "python-urllib",
     "aiohttp",
@@ -69,12 +69,24 @@ const BOT_MARKERS: &[&str] = &[
     "axios/",
     "node-fetch",
     "undici",
+    "got (",
+    "scrapy",
+    "postmanruntime",
+    "insomnia",
+    "apache-httpclient",
+    "httpie",
+    "guzzlehttp",
+    "restsharp",
+    "reqwest",
+    "hyper/",
+    "dart:io",
+    "ruby",
+    "faraday",
+    "lwp::",
+    "winhttp",
+    "cfnetwork/",
+    "dalvik/",
     "headlesschrome",
-    "phantomjs",
-    "lighthouse",
-    "pingdom",
-    "uptimerobot",
-    "monitor",
 ];
 
 /// What kind of client a User-Agent says it is.
@@ -88,27 +100,94 @@ pub enum Visitor {
     Bot,
 }
 
-/// Every pattern in one case-insensitive automaton: one pass over the User-Agent.
-static PATTERNS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(PREVIEW_CRAWLERS.iter().chain(BOT_MARKERS))
-        .expect("the patterns are plain strings")
-});
+/// The isbot patterns (public domain; see `data/isbot/README.md`).
+const ISBOT_PATTERNS: &str = include_str!("../../data/isbot/patterns.json");
+
+/// User-Agents remembered with their answer.
+const CACHED_AGENTS: usize = 16_384;
+
+/// Every list, compiled once.
+struct Classifier {
+    /// Preview crawlers first, then HTTP libraries.
+    substrings: AhoCorasick,
+    /// The isbot patterns that the `regex` crate takes, as one alternation.
+    patterns: regex::Regex,
+    /// The few isbot patterns with look-around, which only `fancy-regex` takes.
+    look_around: Vec<fancy_regex::Regex>,
+    answers: Cache<String, Visitor>,
+}
+
+static CLASSIFIER: LazyLock<Classifier> = LazyLock::new(Classifier::new);
+
+impl Classifier {
+    fn new() -> Self {
+        let substrings = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PREVIEW_CRAWLERS.iter().chain(HTTP_LIBRARIES))
+            .expect("the substrings are plain strings");
+        let (plain, look_around) = isbot_patterns();
+        let patterns = regex::RegexBuilder::new(&plain.join("|"))
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .build()
+            .expect("the isbot patterns compile (checked by a test)");
+        let look_around = look_around
+            .iter()
+            .map(|pattern| {
+                fancy_regex::Regex::new(&format!("(?i){pattern}"))
+                    .expect("the isbot look-around patterns compile (checked by a test)")
+            })
+            .collect();
+        Self {
+            substrings,
+            patterns,
+            look_around,
+            answers: Cache::new(CACHED_AGENTS),
+        }
+    }
+
+    fn classify(&self, user_agent: &str) -> Visitor {
+        let mut library = false;
+        for found in self.substrings.find_overlapping_iter(user_agent) {
+            if found.pattern().as_usize() < PREVIEW_CRAWLERS.len() {
+                return Visitor::PreviewCrawler;
+            }
+            library = true;
+        }
+        let bot = library
+            || self.patterns.is_match(user_agent)
+            || self
+                .look_around
+                .iter()
+                .any(|pattern| pattern.is_match(user_agent).unwrap_or(true));
+        if bot { Visitor::Bot } else { Visitor::Human }
+    }
+}
+
+/// The isbot patterns, split into those the `regex` crate compiles and those that need
+/// look-around. isbot writes them for JavaScript; the one difference that matters here is
+/// a `-` after a class escape inside brackets (`[\w\d-.]`), which JavaScript reads as a
+/// literal and `regex` refuses: it is escaped.
+fn isbot_patterns() -> (Vec<String>, Vec<String>) {
+    let all: Vec<String> =
+        serde_json::from_str(ISBOT_PATTERNS).expect("data/isbot/patterns.json is a JSON list");
+    all.into_iter()
+        .map(|pattern| pattern.replace("\\d-.", "\\d\\-."))
+        .partition(|pattern| !["(?<", "(?!", "(?="].iter().any(|l| pattern.contains(l)))
+}
 
 impl Visitor {
     pub fn of(user_agent: &str) -> Self {
         if user_agent.trim().is_empty() {
             return Self::Bot;
         }
-        let mut bot = false;
-        for found in PATTERNS.find_overlapping_iter(user_agent) {
-            if found.pattern().as_usize() < PREVIEW_CRAWLERS.len() {
-                return Self::PreviewCrawler;
-            }
-            bot = true;
+        let classifier = &*CLASSIFIER;
+        if let Some(known) = classifier.answers.get(user_agent) {
+            return known;
         }
-        if bot { Self::Bot } else { Self::Human }
+        let answer = classifier.classify(user_agent);
+        classifier.answers.insert(user_agent.to_owned(), answer);
+        answer
     }
 
     pub fn is_bot(self) -> bool {
@@ -142,15 +221,51 @@ mod tests {
     }
 
     #[test]
+    fn every_isbot_pattern_compiles() {
+        let (plain, look_around) = isbot_patterns();
+        assert!(plain.len() > 150, "the list is there");
+        for pattern in &plain {
+            regex::RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        }
+        for pattern in &look_around {
+            fancy_regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        }
+    }
+
+    #[test]
     fn tools_and_other_bots_are_bots() {
         for ua in [
             "curl/8.5.0",
+            "curl",
             "Wget/1.21",
+            "Wget",
             "python-requests/2.31",
             "Go-http-client/1.1",
             "",
             "  ",
             "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+            "Scrapy/2.11.2 (+https://scrapy.org)",
+            "PostmanRuntime/7.39.0",
+            "insomnia/2023.5.8",
+            "Apache-HttpClient/4.5.14 (Java/17.0.9)",
+            "HTTPie/3.2.2",
+            "node",
+            "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)",
+            "undici",
+            "axios/1.6.8",
+            "okhttp/4.12.0",
+            "Java/17.0.9",
+            "Ruby",
+            "GuzzleHttp/7",
+            "Mozilla",
+            "Something",
+            "a",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+            "UptimeRobot/2.0",
         ] {
             assert_eq!(Visitor::of(ua), Visitor::Bot, "{ua:?}");
         }

@@ -1,25 +1,24 @@
 //! Where a visit goes: the link's destination with the short URL's query parameters merged
 //! in. The destination's own parameters win on a conflict; the others are appended in the
-//! order the visitor sent them.
+//! order the visitor sent them. The result is the parsed URL's serialization.
 
 use url::Url;
 
 /// The `Location` for a visit with `visit_query` (the short URL's raw query, if any).
-pub fn location(destination: &Url, destination_text: &str, visit_query: Option<&str>) -> String {
+pub fn location(destination: &Url, visit_query: Option<&str>) -> Url {
     let Some(visit_query) = visit_query.filter(|q| !q.is_empty()) else {
-        return destination_text.to_owned();
+        return destination.clone();
     };
     let own: Vec<(String, String)> = destination.query_pairs().into_owned().collect();
     let added: Vec<(String, String)> = url::form_urlencoded::parse(visit_query.as_bytes())
         .into_owned()
         .filter(|(name, _)| !own.iter().any(|(own_name, _)| own_name == name))
         .collect();
-    if added.is_empty() {
-        return destination_text.to_owned();
-    }
     let mut merged = destination.clone();
-    merged.query_pairs_mut().extend_pairs(added);
-    merged.into()
+    if !added.is_empty() {
+        merged.query_pairs_mut().extend_pairs(added);
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -27,11 +26,11 @@ mod tests {
     use super::*;
 
     fn merge(destination: &str, query: Option<&str>) -> String {
-        location(&Url::parse(destination).unwrap(), destination, query)
+        location(&Url::parse(destination).unwrap(), query).into()
     }
 
     #[test]
-    fn without_a_query_the_destination_is_kept_exactly() {
+    fn without_a_query_the_destination_is_its_serialization() {
         assert_eq!(
             merge("https://example.com/a?x=1#top", None),
             "https://example.com/a?x=1#top"
@@ -39,6 +38,10 @@ mod tests {
         assert_eq!(
             merge("https://example.com/a", Some("")),
             "https://example.com/a"
+        );
+        assert_eq!(
+            merge("https://Example.COM/a b/<c>\\d", None),
+            "https://example.com/a%20b/%3Cc%3E/d"
         );
     }
 

@@ -18,7 +18,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{clicks::ClickEvent, links::Route, state::AppState, timestamp};
+use crate::{
+    clicks::ClickEvent,
+    links::{Host, Route},
+    state::AppState,
+    timestamp,
+};
 use crawler::Visitor;
 
 /// `GET /{route}` (HEAD too).
@@ -62,9 +67,8 @@ pub async fn visit(
     let location = match (uri.query(), &target.location) {
         (None, Some(ready)) => ready.clone(),
         (query, _) => {
-            let merged =
-                destination::location(&target.destination, &target.destination_text, query);
-            match resolver::location_header(&merged, &target.destination) {
+            let merged = destination::location(&target.destination, query);
+            match resolver::location_header(&merged) {
                 Some(location) => location,
                 None => return pages::not_found(),
             }
@@ -96,7 +100,7 @@ pub async fn visit(
         Visitor::PreviewCrawler => pages::preview(&target),
         Visitor::Human if target.consent || target.favicon.is_some() => pages::interstitial(
             &target,
-            location.to_str().unwrap_or(&target.destination_text),
+            location.to_str().unwrap_or(target.destination.as_str()),
         ),
         Visitor::Human | Visitor::Bot => found(location),
     }
@@ -120,18 +124,21 @@ fn unavailable() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
 }
 
-/// The short domain a request is for: its `Host`, if that is the default domain or a custom
-/// domain; otherwise the default domain when `OPENPXL_SERVE_ANY_HOST` says so.
+/// The short domain a request is for: its `Host` (normalized: case, trailing dot,
+/// percent-encoding, IDN), if that is the default domain or a custom domain; otherwise
+/// the default domain when `OPENPXL_SERVE_ANY_HOST` says so.
 async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    let host = text(headers, header::HOST).or_else(|| uri.authority().map(|a| a.as_str()))?;
-    let host = host.trim().trim_end_matches('.');
+    let raw = match headers.get(header::HOST) {
+        Some(value) => std::str::from_utf8(value.as_bytes()).ok()?,
+        None => uri.authority()?.as_str(),
+    };
+    let host = Host::of_request(raw.trim())?;
     let default = &state.settings.default_domain;
-    if host.eq_ignore_ascii_case(default) {
+    if host == default.as_str() {
         return Some(default.clone());
     }
-    let host = host.to_ascii_lowercase();
     match state.links.is_custom_domain(&host).await {
-        Ok(true) => Some(host),
+        Ok(true) => Some(host.into_owned()),
         Ok(false) if state.settings.serve_any_host => Some(default.clone()),
         Ok(false) => None,
         Err(error) => {
@@ -142,11 +149,14 @@ async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<S
 }
 
 /// The visitor's address: the socket's peer, or, when the server is told to trust its
-/// proxy, the last `X-Forwarded-For` address — the one that proxy added; earlier entries
-/// come from the client and could be forged. Used for GeoIP and the visitor key only.
+/// proxy, the last `X-Forwarded-For` address — the one that proxy added — across every
+/// `X-Forwarded-For` line (a proxy may append a line of its own rather than extend the
+/// client's); earlier entries come from the client and could be forged. Used for GeoIP
+/// and the visitor key only.
 fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     if state.settings.trust_proxy
-        && let Some(forwarded) = text(headers, "x-forwarded-for")
+        && let Some(last_line) = headers.get_all("x-forwarded-for").iter().next_back()
+        && let Ok(forwarded) = last_line.to_str()
         && let Some(nearest) = forwarded.rsplit(',').next()
         && let Ok(ip) = nearest.trim().parse::<IpAddr>()
     {

@@ -106,7 +106,7 @@ pub fn preview(target: &RedirectTarget) -> Response {
         title: title_of(target),
         description: target.description.as_deref(),
         image: target.image.as_deref(),
-        destination: &target.destination_text,
+        destination: target.destination.as_str(),
         short_url: format!("https://{}/{}", target.domain, target.route),
     }
     .render();

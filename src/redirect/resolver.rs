@@ -39,7 +39,6 @@ pub struct RedirectTarget {
     pub domain: String,
     pub route: String,
     pub destination: Url,
-    pub destination_text: String,
     /// The destination as a ready `Location` header, for visits without a query.
     pub location: Option<HeaderValue>,
     pub consent: bool,
@@ -52,7 +51,7 @@ pub struct RedirectTarget {
 impl RedirectTarget {
     fn from_link(link: ShortLink) -> Option<Self> {
         let destination = Url::parse(&link.destination).ok()?;
-        let location = location_header(&link.destination, &destination);
+        let location = location_header(&destination);
         Some(Self {
             link_id: link.id,
             org_id: link.org_id,
@@ -60,7 +59,6 @@ impl RedirectTarget {
             route: link.route,
             destination,
             location,
-            destination_text: link.destination,
             consent: link.consent,
             title: link.title,
             description: link.description,
@@ -70,13 +68,11 @@ impl RedirectTarget {
     }
 }
 
-/// A destination as a `Location` value: the text as stored when it is a valid header,
-/// otherwise (non-ASCII characters) the URL's percent-encoded form.
-pub fn location_header(text: &str, url: &Url) -> Option<HeaderValue> {
-    let ascii = if text.is_ascii() { text } else { url.as_str() };
-    HeaderValue::from_str(ascii)
-        .or_else(|_| HeaderValue::from_str(url.as_str()))
-        .ok()
+/// A destination as a `Location` value: the parsed URL's serialization, never the text as
+/// stored — it is percent-encoded (spaces, `<>`, non-ASCII characters), its backslashes
+/// are slashes, its host is normalized, so every client reads it the same way.
+pub fn location_header(url: &Url) -> Option<HeaderValue> {
+    HeaderValue::from_str(url.as_str()).ok()
 }
 
 #[derive(Clone)]

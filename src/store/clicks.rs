@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{Any, postgres::PgPool};
+use sqlx::{Any, Postgres, Transaction, postgres::PgPool};
 
-use super::{Backend, Store};
+use super::{Backend, Store, transaction::in_transaction};
 use crate::timestamp::Millis;
 
 /// One click, enriched and ready to store. Holds no IP address.
@@ -74,58 +74,19 @@ impl Store {
 
     /// Multi-row `INSERT ... VALUES` through the `Any` driver (SQLite).
     async fn record_clicks_any(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let sql = format!(
-                "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, \
-                 browser, os, referrer, source, medium, campaign, language) VALUES {}",
-                placeholders(self.backend, chunk.len(), CLICK_COLUMNS)
-            );
-            // Full chunks reuse one prepared statement; odd-sized ones are not kept.
-            let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
-            for row in chunk {
-                query = query
-                    .bind(row.org_id)
-                    .bind(row.link_id)
-                    .bind(row.at)
-                    .bind(row.bot)
-                    .bind(row.visitor.as_slice())
-                    .bind(row.country.as_str())
-                    .bind(row.city.as_str())
-                    .bind(row.device.as_str())
-                    .bind(row.browser.as_str())
-                    .bind(row.os.as_str())
-                    .bind(row.referrer.as_str())
-                    .bind(row.source.as_str())
-                    .bind(row.medium.as_str())
-                    .bind(row.campaign.as_deref())
-                    .bind(row.language.as_str());
+        let backend = self.backend;
+        in_transaction(&self.pool, async |tx| {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                insert_clicks_any(tx, backend, chunk).await?;
             }
-            query.execute(&mut *tx).await?;
-        }
-        super::rollups::mark_dirty(&mut tx, &late_human_days(rows)).await?;
-        let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
-        for chunk in counters.chunks(LINKS_PER_UPSERT) {
-            let sql = format!(
-                "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) VALUES {} \
-                 ON CONFLICT (link_id) DO UPDATE SET \
-                   clicks = link_counters.clicks + excluded.clicks, \
-                   last_click_at = CASE WHEN link_counters.last_click_at < excluded.last_click_at \
-                                   THEN excluded.last_click_at \
-                                   ELSE link_counters.last_click_at END",
-                placeholders(self.backend, chunk.len(), 4)
-            );
-            let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == LINKS_PER_UPSERT);
-            for (link_id, counter) in chunk {
-                query = query
-                    .bind(*link_id)
-                    .bind(counter.org_id)
-                    .bind(counter.clicks)
-                    .bind(counter.last_at);
+            super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
+            let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
+            for chunk in counters.chunks(LINKS_PER_UPSERT) {
+                add_to_counters_any(tx, backend, chunk).await?;
             }
-            query.execute(&mut *tx).await?;
-        }
-        tx.commit().await
+            Ok(())
+        })
+        .await
     }
 
     /// The visitor salt of a UTC day, created by whichever instance asks first. Deletes the
@@ -177,11 +138,84 @@ impl Store {
     }
 }
 
+/// One multi-row `INSERT` of clicks (at most [`ROWS_PER_INSERT`] rows).
+async fn insert_clicks_any(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    chunk: &[ClickRow],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, \
+         browser, os, referrer, source, medium, campaign, language) VALUES {}",
+        placeholders(backend, chunk.len(), CLICK_COLUMNS)
+    );
+    // Full chunks reuse one prepared statement; odd-sized ones are not kept.
+    let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
+    for row in chunk {
+        query = query
+            .bind(row.org_id)
+            .bind(row.link_id)
+            .bind(row.at)
+            .bind(row.bot)
+            .bind(row.visitor.as_slice())
+            .bind(row.country.as_str())
+            .bind(row.city.as_str())
+            .bind(row.device.as_str())
+            .bind(row.browser.as_str())
+            .bind(row.os.as_str())
+            .bind(row.referrer.as_str())
+            .bind(row.source.as_str())
+            .bind(row.medium.as_str())
+            .bind(row.campaign.as_deref())
+            .bind(row.language.as_str());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// One multi-row upsert of click counters (at most [`LINKS_PER_UPSERT`] links).
+async fn add_to_counters_any(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    chunk: &[(i64, Counter)],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) VALUES {} \
+         ON CONFLICT (link_id) DO UPDATE SET \
+           clicks = link_counters.clicks + excluded.clicks, \
+           last_click_at = CASE WHEN link_counters.last_click_at < excluded.last_click_at \
+                           THEN excluded.last_click_at \
+                           ELSE link_counters.last_click_at END",
+        placeholders(backend, chunk.len(), 4)
+    );
+    let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == LINKS_PER_UPSERT);
+    for (link_id, counter) in chunk {
+        query = query
+            .bind(*link_id)
+            .bind(counter.org_id)
+            .bind(counter.clicks)
+            .bind(counter.last_at);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Postgres: the whole batch as one `INSERT ... SELECT FROM UNNEST(arrays)` — one
 /// statement, one plan, no parameter limit — and the counters likewise.
 async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
+    in_transaction(pool, async |tx| {
+        insert_clicks_postgres(tx, rows).await?;
+        super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
+        add_to_counters_postgres(tx, &human_clicks_per_link(rows)).await
+    })
+    .await
+}
+
+async fn insert_clicks_postgres(
+    tx: &mut Transaction<'_, Postgres>,
+    rows: &[ClickRow],
+) -> Result<(), sqlx::Error> {
     let column = |f: fn(&ClickRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
-    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, \
                              os, referrer, source, medium, campaign, language) \
@@ -212,11 +246,17 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
             .collect::<Vec<Option<&str>>>(),
     )
     .bind(column(|r| &r.language))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    super::rollups::mark_dirty(&mut tx, &late_human_days(rows)).await?;
-    // Sorted by link id, so concurrent instances lock counters in the same order.
-    let counters = human_clicks_per_link(rows);
+    Ok(())
+}
+
+/// The counters of a batch in one upsert, sorted by link id, so concurrent instances lock
+/// counters in the same order.
+async fn add_to_counters_postgres(
+    tx: &mut Transaction<'_, Postgres>,
+    counters: &BTreeMap<i64, Counter>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
          SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[]) \
@@ -228,9 +268,9 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
     .bind(counters.values().map(|c| c.org_id).collect::<Vec<i64>>())
     .bind(counters.values().map(|c| c.clicks).collect::<Vec<i64>>())
     .bind(counters.values().map(|c| c.last_at).collect::<Vec<i64>>())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -327,7 +327,7 @@ impl Store {
         }
         let mut sql = Sql::new("SELECT COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
         sql.filter(filter).ranges(ranges);
-        let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.pool).await?;
+        let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.analytics).await?;
         Ok(Counts { total, unique })
     }
 
@@ -353,7 +353,7 @@ impl Store {
                 sql.filter(filter)
                     .ranges(&runs_of(buckets))
                     .push(" GROUP BY 1");
-                let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+                let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
                 let index: HashMap<i64, usize> = buckets
                     .iter()
                     .enumerate()
@@ -400,7 +400,7 @@ impl Store {
         // rows (without them Postgres expects millions and spends a quarter second
         // compiling the query with JIT).
         sql.ranges(&runs_of(buckets)).push(" GROUP BY b.column1");
-        sql.query_as().fetch_all(&self.pool).await
+        sql.query_as().fetch_all(&self.analytics).await
     }
 
     /// Clicks and unique visitors per value of `dimension` in the `[start, end)` ranges, in
@@ -420,7 +420,7 @@ impl Store {
         ));
         sql.filter(filter).ranges(ranges);
         sql.push(&format!(" GROUP BY c.{column}"));
-        let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))
     }
 
@@ -436,7 +436,7 @@ impl Store {
         }
         let mut sql = Sql::new(&format!("SELECT {SUMS}"));
         sql.rollup(filter, rows, days);
-        let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.pool).await?;
+        let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.analytics).await?;
         Ok(Counts { total, unique })
     }
 
@@ -453,7 +453,7 @@ impl Store {
         }
         let mut sql = Sql::new(&format!("SELECT r.day, {SUMS}"));
         sql.rollup(filter, rows, days).push(" GROUP BY r.day");
-        let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))
     }
 
@@ -472,7 +472,8 @@ impl Store {
              FROM daily_click_slots r WHERE",
         );
         sql.scope(filter).days(days);
-        let rows: Vec<(i64, i64, i64, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, i64, i64, i64, i64)> =
+            sql.query_as().fetch_all(&self.analytics).await?;
         Ok(rows
             .into_iter()
             .map(|(day, slot, clicks, first_visitors, last_visitors)| {
@@ -500,7 +501,7 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT r.{column}, {SUMS}"));
         sql.rollup(filter, rows, days)
             .push(&format!(" GROUP BY r.{column}"));
-        let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))
     }
 }

@@ -1,8 +1,59 @@
 //! Short links. A deleted link is kept (with `deleted_at` set) so its clicks stay in the
 //! analytics history; only live links hold a route, enforced by a partial unique index.
+//! A route also belongs for ever to the first organization that used it on its domain
+//! (`route_owners`): taking a route claims it in the same transaction.
 
-use super::Store;
+use sqlx::{Any, Transaction};
+
+use super::{Store, is_unique_violation, transaction::in_transaction};
 use crate::links::ShortLink;
+
+/// Why a link could not take its route.
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    /// A live link holds the route on its domain.
+    #[error("route taken by a live link")]
+    Taken,
+    /// Another organization used the route on this domain before: it stays theirs.
+    #[error("route used by another organization before")]
+    Retired,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A live-link unique violation is the route being taken; anything else stays an error.
+fn route_taken(error: sqlx::Error) -> RouteError {
+    if is_unique_violation(&error) {
+        RouteError::Taken
+    } else {
+        RouteError::Database(error)
+    }
+}
+
+/// Claims `domain`/`route` for `org_id` unless another organization has it.
+async fn claim_route(
+    tx: &mut Transaction<'_, Any>,
+    org_id: i64,
+    domain: &str,
+    route: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO route_owners (domain, route, org_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (domain, route) DO NOTHING",
+    )
+    .bind(domain)
+    .bind(route)
+    .bind(org_id)
+    .execute(&mut **tx)
+    .await?;
+    let owner: i64 =
+        sqlx::query_scalar("SELECT org_id FROM route_owners WHERE domain = $1 AND route = $2")
+            .bind(domain)
+            .bind(route)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(owner == org_id)
+}
 
 /// A link with its click counter: `updated_at` is the later of the link's own last change
 /// and its last click.
@@ -40,27 +91,17 @@ pub struct LinkChanges {
 }
 
 impl Store {
-    /// Inserts a link; a route taken on its domain is a unique violation.
-    pub async fn insert_link(&self, link: &NewLink, now: i64) -> Result<ShortLink, sqlx::Error> {
-        sqlx::query_as(
-            "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
-                                image, favicon, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-             RETURNING id, org_id, domain, route, destination, consent, title, description, \
-                       image, favicon, CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
-        )
-        .bind(link.org_id)
-        .bind(&link.domain)
-        .bind(&link.route)
-        .bind(&link.destination)
-        .bind(link.consent)
-        .bind(&link.title)
-        .bind(&link.description)
-        .bind(&link.image)
-        .bind(&link.favicon)
-        .bind(now)
-        .fetch_one(&self.pool)
+    /// Inserts a link, claiming its route.
+    pub async fn insert_link(&self, link: &NewLink, now: i64) -> Result<ShortLink, RouteError> {
+        let inserted = in_transaction(&self.pool, async |tx| {
+            if !claim_route(tx, link.org_id, &link.domain, &link.route).await? {
+                return Ok(None);
+            }
+            insert_link_row(tx, link, now).await.map(Some)
+        })
         .await
+        .map_err(route_taken)?;
+        inserted.ok_or(RouteError::Retired)
     }
 
     /// A link by id, deleted or not.
@@ -138,44 +179,22 @@ impl Store {
     /// overwrite each other. `None` if the link is gone.
     pub async fn update_link(
         &self,
-        link_id: i64,
+        link: &ShortLink,
         changes: &LinkChanges,
         now: i64,
-    ) -> Result<Option<ShortLink>, sqlx::Error> {
-        let nullable = |field: &Option<Option<String>>| (field.is_some(), field.clone().flatten());
-        let (set_title, title) = nullable(&changes.title);
-        let (set_description, description) = nullable(&changes.description);
-        let (set_image, image) = nullable(&changes.image);
-        let (set_favicon, favicon) = nullable(&changes.favicon);
-        let updated: Option<i64> = sqlx::query_scalar(
-            "UPDATE links SET \
-               route = COALESCE($2, route), \
-               destination = COALESCE($3, destination), \
-               consent = COALESCE($4, consent), \
-               title = CASE WHEN $5 THEN $6 ELSE title END, \
-               description = CASE WHEN $7 THEN $8 ELSE description END, \
-               image = CASE WHEN $9 THEN $10 ELSE image END, \
-               favicon = CASE WHEN $11 THEN $12 ELSE favicon END, \
-               updated_at = $13 \
-             WHERE id = $1 AND deleted_at IS NULL RETURNING id",
-        )
-        .bind(link_id)
-        .bind(&changes.route)
-        .bind(&changes.destination)
-        .bind(changes.consent)
-        .bind(set_title)
-        .bind(title)
-        .bind(set_description)
-        .bind(description)
-        .bind(set_image)
-        .bind(image)
-        .bind(set_favicon)
-        .bind(favicon)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+    ) -> Result<Option<ShortLink>, RouteError> {
+        let updated = in_transaction(&self.pool, async |tx| {
+            if let Some(route) = &changes.route
+                && !claim_route(tx, link.org_id, &link.domain, route).await?
+            {
+                return Ok(Err(RouteError::Retired));
+            }
+            update_link_row(tx, link.id, changes, now).await.map(Ok)
+        })
+        .await
+        .map_err(route_taken)??;
         match updated {
-            Some(id) => self.link_by_id(id).await,
+            Some(id) => Ok(self.link_by_id(id).await?),
             None => Ok(None),
         }
     }
@@ -219,4 +238,72 @@ impl Store {
         let sql = format!("{LINK_SELECT} WHERE l.deleted_at IS NULL ORDER BY l.id DESC LIMIT $1");
         sqlx::query_as(&sql).bind(limit).fetch_all(&self.pool).await
     }
+}
+
+/// The link row itself.
+async fn insert_link_row(
+    tx: &mut Transaction<'_, Any>,
+    link: &NewLink,
+    now: i64,
+) -> Result<ShortLink, sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
+                                image, favicon, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             RETURNING id, org_id, domain, route, destination, consent, title, description, \
+                       image, favicon, CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
+    )
+    .bind(link.org_id)
+    .bind(&link.domain)
+    .bind(&link.route)
+    .bind(&link.destination)
+    .bind(link.consent)
+    .bind(&link.title)
+    .bind(&link.description)
+    .bind(&link.image)
+    .bind(&link.favicon)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The partial update itself; the link's id if it is still live.
+async fn update_link_row(
+    tx: &mut Transaction<'_, Any>,
+    link_id: i64,
+    changes: &LinkChanges,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let nullable = |field: &Option<Option<String>>| (field.is_some(), field.clone().flatten());
+    let (set_title, title) = nullable(&changes.title);
+    let (set_description, description) = nullable(&changes.description);
+    let (set_image, image) = nullable(&changes.image);
+    let (set_favicon, favicon) = nullable(&changes.favicon);
+    sqlx::query_scalar(
+        "UPDATE links SET \
+           route = COALESCE($2, route), \
+           destination = COALESCE($3, destination), \
+           consent = COALESCE($4, consent), \
+           title = CASE WHEN $5 THEN $6 ELSE title END, \
+           description = CASE WHEN $7 THEN $8 ELSE description END, \
+           image = CASE WHEN $9 THEN $10 ELSE image END, \
+           favicon = CASE WHEN $11 THEN $12 ELSE favicon END, \
+           updated_at = $13 \
+         WHERE id = $1 AND deleted_at IS NULL RETURNING id",
+    )
+    .bind(link_id)
+    .bind(&changes.route)
+    .bind(&changes.destination)
+    .bind(changes.consent)
+    .bind(set_title)
+    .bind(title)
+    .bind(set_description)
+    .bind(description)
+    .bind(set_image)
+    .bind(image)
+    .bind(set_favicon)
+    .bind(favicon)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
 }

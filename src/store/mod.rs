@@ -9,18 +9,24 @@
 mod clicks;
 mod db_bool;
 mod domains;
+mod error_kind;
+mod health;
 mod insight;
 mod links;
 mod orgs;
 pub mod rollups;
+mod sqlite_file;
 mod tokens;
+pub mod transaction;
 mod usage;
 mod users;
 
 pub use clicks::ClickRow;
 pub use db_bool::DbBool;
+pub use error_kind::{is_about_the_data, is_unavailable};
+pub use health::WriteHealth;
 pub use insight::{ClickFilter, Counts, Dimension, RollupRows};
-pub use links::{LinkChanges, NewLink};
+pub use links::{LinkChanges, NewLink, RouteError};
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
 pub use users::Role;
 
@@ -59,11 +65,39 @@ impl Backend {
     }
 }
 
+/// How many connections a [`Store`] may open, and how long analytics may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pools {
+    /// The main pool: the API, the redirect path (cache misses) and the click recorder.
+    pub main: u32,
+    /// The analytics pool, apart from the main one so that heavy questions can never take
+    /// the connections everything else needs: insight queries and roll-ups.
+    pub analytics: u32,
+    /// Longest an analytics statement may run (Postgres `statement_timeout`; roll-ups are
+    /// exempt). SQLite has no statement timeout: the insight API bounds its wait instead.
+    pub analytics_timeout: Duration,
+}
+
+impl Pools {
+    /// For one-shot commands: one connection each.
+    pub fn for_command() -> Self {
+        Self {
+            main: 1,
+            analytics: 1,
+            analytics_timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
 /// A pool of connections to the database, shared by the whole process.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// A second, smaller pool for analytics ([`Pools::analytics`]).
+    analytics: AnyPool,
     backend: Backend,
+    /// Whether writes are failing right now (for readiness).
+    health: Arc<WriteHealth>,
     /// Postgres only: a small native pool for bulk writes of clicks, which use array
     /// parameters (`UNNEST`) that the `Any` driver cannot bind.
     bulk: Option<PgPool>,
@@ -80,36 +114,24 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Connects (creating a SQLite file if missing). Does not migrate.
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+    /// Connects (creating a SQLite file if missing, readable by its owner only). Does not
+    /// migrate.
+    pub async fn connect(url: &str, pools: Pools) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let url = match backend {
-            Backend::Sqlite => sqlite_url_creating_file(url),
+            Backend::Sqlite => {
+                sqlite_file::create_private(url)?;
+                sqlite_url_creating_file(url)
+            }
             Backend::Postgres => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url).context("invalid DATABASE_URL")?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers work beside the one writer; NORMAL is durable
-                        // at every checkpoint and safe against corruption in WAL mode. A
-                        // larger page cache and memory-mapped reads spare the writer most
-                        // of its read system calls when batches of clicks touch many pages.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                             PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; \
-                             PRAGMA temp_store = MEMORY;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
+        let pool = any_pool(backend, pools.main, None)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+        let analytics = any_pool(backend, pools.analytics, Some(pools.analytics_timeout))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
@@ -126,7 +148,9 @@ impl Store {
         };
         Ok(Self {
             pool,
+            analytics,
             backend,
+            health: Arc::new(WriteHealth::default()),
             bulk,
             url: url.into(),
         })
@@ -145,8 +169,8 @@ impl Store {
     }
 
     /// Connects and migrates: what every command does first.
-    pub async fn open(url: &str, max_connections: u32) -> anyhow::Result<Self> {
-        let store = Self::connect(url, max_connections).await?;
+    pub async fn open(url: &str, pools: Pools) -> anyhow::Result<Self> {
+        let store = Self::connect(url, pools).await?;
         store.migrate().await?;
         Ok(store)
     }
@@ -165,8 +189,14 @@ impl Store {
         self.pool.execute("SELECT 1").await.map(|_| ())
     }
 
+    /// Whether writes are failing right now (as the last API write found).
+    pub fn health(&self) -> &WriteHealth {
+        &self.health
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
+        self.analytics.close().await;
         if let Some(bulk) = &self.bulk {
             bulk.close().await;
         }
@@ -181,6 +211,42 @@ impl Store {
             .await
             .map(|_| ())
     }
+}
+
+/// Pool options for either backend; SQLite connections get their pragmas, analytics
+/// connections on Postgres their statement timeout.
+fn any_pool(backend: Backend, size: u32, statement_timeout: Option<Duration>) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                match backend {
+                    Backend::Sqlite => {
+                        // WAL lets readers work beside the one writer; NORMAL is durable
+                        // at every checkpoint and safe against corruption in WAL mode. A
+                        // larger page cache and memory-mapped reads spare the writer most
+                        // of its read system calls when batches of clicks touch many pages.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; \
+                             PRAGMA temp_store = MEMORY;",
+                        )
+                        .await?;
+                    }
+                    Backend::Postgres => {
+                        if let Some(timeout) = statement_timeout {
+                            conn.execute(
+                                format!("SET statement_timeout = {}", timeout.as_millis()).as_str(),
+                            )
+                            .await?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
 }
 
 /// `sqlite://openpxl.db` opens read-write and creates the file if missing, unless the URL

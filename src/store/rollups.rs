@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use sqlx::{Any, Transaction};
 
-use super::Store;
+use super::{Backend, Store, transaction::in_transaction};
 use crate::timestamp::{MILLIS_PER_DAY, Millis, utc_day};
 
 /// How long after its end a UTC day is rolled up; clicks within this much of a day's end
@@ -67,7 +67,7 @@ impl Store {
             "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id) \
              FROM organizations o ORDER BY o.id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.analytics)
         .await?;
         Ok(rows
             .into_iter()
@@ -85,7 +85,7 @@ impl Store {
             sqlx::query_as("SELECT day FROM rolled_up_days WHERE org_id = $1 AND day >= $2")
                 .bind(org_id)
                 .bind(from_day)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.analytics)
                 .await?;
         Ok(days.into_iter().map(|(day,)| day).collect())
     }
@@ -93,7 +93,7 @@ impl Store {
     /// Every dirty `(organization, day)`.
     pub async fn dirty_days(&self) -> Result<Vec<(i64, i64)>, sqlx::Error> {
         sqlx::query_as("SELECT org_id, day FROM dirty_days ORDER BY org_id, day")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.analytics)
             .await
     }
 
@@ -112,7 +112,7 @@ impl Store {
         .bind(org_id)
         .bind(from_day)
         .bind(to_day)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.analytics)
         .await?;
         Ok(days.into_iter().map(|(day,)| day).collect())
     }
@@ -121,38 +121,49 @@ impl Store {
     /// transaction.
     pub async fn roll_up_day(&self, org_id: i64, day: i64, now: Millis) -> Result<(), sqlx::Error> {
         let (start, end) = (day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY);
-        let mut tx = self.pool.begin().await?;
-        // First: the marker row. A concurrent roll-up of the same day waits here.
-        let existed = take_marker(&mut tx, org_id, day, now).await?;
-        // Then the dirty mark. A recorder transaction that marked the day (and so holds
-        // the mark's row) makes this wait for its clicks, which the reads below then see.
-        let cleared = sqlx::query("DELETE FROM dirty_days WHERE org_id = $1 AND day = $2")
-            .bind(org_id)
-            .bind(day)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if existed && cleared == 0 {
-            // Another instance rolled this day up meanwhile, and nothing came late since.
-            return tx.commit().await;
-        }
-        if existed {
-            delete_day(&mut tx, org_id, day).await?;
-        }
-        if !has_clicks(&mut tx, org_id, start, end).await? {
-            return tx.commit().await; // a quiet day: its marker alone says "nothing"
-        }
-        let span = (org_id, day, start, end);
-        for scope in Scope::ALL {
-            for dimension in VALUE_DIMENSIONS {
-                insert_value_rows(&mut tx, span, dimension, scope).await?;
+        let backend = self.backend;
+        in_transaction(&self.analytics, async |tx| {
+            if backend == Backend::Postgres {
+                // The analytics pool cuts statements off after the request timeout; a
+                // roll-up is background work that may take longer on a busy day.
+                sqlx::query("SET LOCAL statement_timeout = 0")
+                    .execute(&mut **tx)
+                    .await?;
             }
-            insert_slot_rows(&mut tx, span, scope).await?;
-        }
-        for dimension in TRAIT_DIMENSIONS {
-            insert_trait_rows(&mut tx, span, dimension).await?;
-        }
-        tx.commit().await
+            // First: the marker row. A concurrent roll-up of the same day waits here.
+            let existed = take_marker(tx, org_id, day, now).await?;
+            // Then the dirty mark. A recorder transaction that marked the day (and so
+            // holds the mark's row) makes this wait for its clicks, which the reads below
+            // then see.
+            let cleared = sqlx::query("DELETE FROM dirty_days WHERE org_id = $1 AND day = $2")
+                .bind(org_id)
+                .bind(day)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if existed && cleared == 0 {
+                // Another instance rolled this day up meanwhile, and nothing came late since.
+                return Ok(());
+            }
+            if existed {
+                delete_day(tx, org_id, day).await?;
+            }
+            if !has_clicks(tx, org_id, start, end).await? {
+                return Ok(()); // a quiet day: its marker alone says "nothing"
+            }
+            let span = (org_id, day, start, end);
+            for scope in Scope::ALL {
+                for dimension in VALUE_DIMENSIONS {
+                    insert_value_rows(tx, span, dimension, scope).await?;
+                }
+                insert_slot_rows(tx, span, scope).await?;
+            }
+            for dimension in TRAIT_DIMENSIONS {
+                insert_trait_rows(tx, span, dimension).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -15,7 +15,7 @@ impl Store {
         day: i64,
         limit: i64,
     ) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query_scalar(
+        let counted = sqlx::query_scalar(
             "INSERT INTO token_usage (token_id, day, org_id, count) VALUES ($1, $2, $3, 1) \
              ON CONFLICT (token_id, day) DO UPDATE SET count = token_usage.count + 1 \
              WHERE token_usage.count < $4 \
@@ -26,6 +26,8 @@ impl Store {
         .bind(org_id)
         .bind(limit)
         .fetch_optional(&self.pool)
-        .await
+        .await;
+        self.health.record(&counted);
+        counted
     }
 }

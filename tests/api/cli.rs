@@ -452,7 +452,9 @@ async fn sigterm_writes_every_click_before_the_process_exits() {
         assert_eq!(response.unwrap().status(), 302);
     }
     terminate(child);
-    let store = openpxl::store::Store::open(&db.url, 1).await.unwrap();
+    let store = openpxl::store::Store::open(&db.url, openpxl::store::Pools::for_command())
+        .await
+        .unwrap();
     let link = store
         .resolve_link("short.test", "bye")
         .await

@@ -293,7 +293,7 @@ async fn without_a_geoip_database_places_are_unknown() {
 #[tokio::test]
 async fn a_full_buffer_makes_visits_wait_instead_of_dropping_clicks() {
     let app = TestApp::spawn_with(|s| {
-        s.recorder.channel_capacity = 1;
+        s.recorder.min_backlog = 1;
         s.recorder.max_pending = 2;
         s.recorder.batch_size = 1;
     })
@@ -320,7 +320,9 @@ async fn a_graceful_shutdown_writes_every_click() {
     let visits = (0..150).map(|_| app.visit(DEFAULT_DOMAIN, "/last", CHROME_WINDOWS));
     join_all(visits).await;
     let id = app.link_id(DEFAULT_DOMAIN, "last").await;
-    let store = openpxl::store::Store::open(&app.db.url, 2).await.unwrap();
+    let store = openpxl::store::Store::open(&app.db.url, openpxl::store::Pools::for_command())
+        .await
+        .unwrap();
     app.server.stop().await; // no flush from the test: shutdown itself must write them
     assert_eq!(store.count_link_clicks(id).await.unwrap(), (150, 0));
     store.close().await;

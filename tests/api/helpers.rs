@@ -122,6 +122,8 @@ impl Drop for TestDatabase {
 
 pub fn test_settings() -> Settings {
     let mut settings = Settings::with_default_domain(DEFAULT_DOMAIN);
+    settings.pools.main = 8;
+    settings.pools.analytics = 4;
     // Short enough that a test waiting on a batch never waits long; tests still flush.
     settings.recorder.flush_interval = Duration::from_millis(50);
     settings
@@ -138,7 +140,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(database_url: &str, settings: Settings) -> Self {
-        let store = Store::open(database_url, 8)
+        let store = Store::open(database_url, settings.pools)
             .await
             .expect("open test database");
         let listener = TcpListener::bind("127.0.0.1:0")

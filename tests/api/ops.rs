@@ -1,6 +1,6 @@
 //! Health and readiness probes.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -19,17 +19,17 @@ async fn readyz_is_200_while_the_database_answers_and_503_when_it_does_not() {
     let app = TestApp::spawn().await;
     let response = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap()["database"], "ok");
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
 
     app.store().close().await; // the server's pool: the database is now out of reach
     let response = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(response.status(), 503);
+    // Public: it says only that it is not ready; the cause goes to the log.
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "unavailable");
-    assert!(
-        body["database"].as_str().unwrap().contains("database"),
-        "{body}"
-    );
+    assert_eq!(body, json!({"status": "unavailable"}));
 }
 
 #[tokio::test]

@@ -65,7 +65,8 @@ fn click(org_id: i64, links: [i64; 3], day: i64, i: i64) -> ClickRow {
 /// Three links, two on the default domain and one on a custom one, with clicks on six
 /// past days; returns the clicks.
 pub async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
-    let app = TestApp::spawn().await;
+    // The tests ask many questions at once: lift the per-organization limit.
+    let app = TestApp::spawn_with(|s| s.insight_concurrency = 1000).await;
     app.created(json!({"destination": "https://example.com/a", "route": "a"}))
         .await;
     app.created(json!({"destination": "https://example.com/b", "route": "b"}))

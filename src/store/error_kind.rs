@@ -1,0 +1,69 @@
+//! What kind of failure a database error is, on either backend: the database cannot serve
+//! right now (unreachable, disk full, read-only files, locked, statement cancelled) — a
+//! retry later may succeed; or the data itself was refused — no retry can mend it.
+
+use sqlx::{error::DatabaseError, sqlite::SqliteError};
+
+/// A database error's code: SQLite's primary result code, or Postgres's SQLSTATE.
+enum Code {
+    Sqlite(u32),
+    Postgres(String),
+}
+
+fn code_of(error: &dyn DatabaseError) -> Code {
+    let code = error.code().unwrap_or_default();
+    if error.try_downcast_ref::<SqliteError>().is_some() {
+        // Extended result codes carry the primary one in their low byte.
+        return Code::Sqlite(code.parse::<u32>().unwrap_or(0) & 0xff);
+    }
+    Code::Postgres(code.into_owned())
+}
+
+/// Whether an error says the database cannot serve right now, rather than that the
+/// statement or its data is wrong.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => match code_of(error.as_ref()) {
+            // BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+            Code::Sqlite(code) => matches!(code, 5 | 6 | 8 | 10 | 13 | 14 | 15),
+            // Connection, insufficient resources, operator intervention (shutdown,
+            // statement timeout), system error.
+            Code::Postgres(code) => ["08", "53", "57", "58"]
+                .iter()
+                .any(|class| code.starts_with(class)),
+        },
+        _ => false,
+    }
+}
+
+/// Whether a write failed because of the data itself (a bad value, a constraint), which no
+/// retry can mend.
+pub fn is_about_the_data(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(error) = error else {
+        return false;
+    };
+    match code_of(error.as_ref()) {
+        // TOOBIG, CONSTRAINT, MISMATCH, RANGE.
+        Code::Sqlite(code) => matches!(code, 18 | 19 | 20 | 25),
+        // Data exception, integrity constraint violation.
+        Code::Postgres(code) => code.starts_with("22") || code.starts_with("23"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_and_io_failures_are_unavailability() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::other("x"))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_about_the_data(&sqlx::Error::PoolTimedOut));
+    }
+}
