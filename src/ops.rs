@@ -18,13 +18,21 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// The database answers; and if writes were failing, a write succeeds again (without
+/// this, an instance taken out of the load balancer would never see the write that
+/// clears it).
+async fn check(state: &AppState) -> Result<(), sqlx::Error> {
+    state.store.ping().await?;
+    if state.store.health().writes_failing() {
+        state.store.probe_write().await?;
+    }
+    Ok(())
+}
+
 /// `GET /readyz`: 503 while the database does not answer, refuses writes, or clicks cannot
 /// be written.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) if state.store.health().writes_failing() => {
-            Some("the last API write failed".to_owned())
-        }
+    let database = match tokio::time::timeout(READY_TIMEOUT, check(&state)).await {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(format!("database unreachable: {error}")),
         Err(_) => Some(format!(

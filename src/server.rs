@@ -11,15 +11,26 @@
 //!   it is closed. So it is also the idle keep-alive timeout. (Request bodies and handlers
 //!   are bounded by the request timeout.)
 //! - **Graceful shutdown with a deadline.** On shutdown the server stops accepting, closes
-//!   idle and half-read connections at once, lets requests in flight finish, and after
-//!   `drain_timeout` closes whatever is still open.
+//!   every connection without a request in flight at once (idle, half-read, never used),
+//!   lets requests in flight finish (their connections close after the response), and
+//!   after `drain_timeout` closes whatever is still open.
 //! - **One `Host`.** A request with several `Host` headers is refused with 400 (RFC 9112
 //!   §3.2), before any route sees it.
 //!
 //! It is axum's router on hyper's HTTP/1 connection, as `axum::serve` does it, plus these
 //! limits, which `axum::serve` does not offer.
 
-use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use axum::{
     Router,
@@ -61,7 +72,7 @@ pub async fn serve_connections(
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
-    let (hard_stop, hard_stop_signal) = watch::channel(false);
+    let (phase, phase_signal) = watch::channel(Phase::Serving);
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -85,26 +96,24 @@ pub async fn serve_connections(
         stream.set_nodelay(true).ok();
         let Ok(service) = make_service.call(peer).await;
         let service = service.map_request(|request: Request<Incoming>| request.map(Body::new));
+        let in_flight = Arc::new(AtomicUsize::new(0));
         let connection = http.serve_connection(
             TokioIo::new(stream),
-            TowerToHyperService::new(OneHost(service)),
+            TowerToHyperService::new(Gate {
+                inner: service,
+                in_flight: in_flight.clone(),
+            }),
         );
         let connection = graceful.watch(connection);
-        let mut stop = hard_stop_signal.clone();
+        let phase = phase_signal.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            tokio::select! {
-                result = connection => {
-                    if let Err(error) = result {
-                        tracing::debug!(%error, "connection closed with an error");
-                    }
-                }
-                _ = stop.wait_for(|stop| *stop) => {}
-            }
+            run_connection(connection, in_flight, phase).await;
         });
     }
     drop(listener);
     let open = graceful.count();
+    phase.send(Phase::Draining).ok();
     if tokio::time::timeout(limits.drain_timeout, graceful.shutdown())
         .await
         .is_err()
@@ -114,7 +123,7 @@ pub async fn serve_connections(
             drain_timeout_s = limits.drain_timeout.as_secs(),
             "requests still in flight at the shutdown deadline; closing their connections"
         );
-        hard_stop.send(true).ok();
+        phase.send(Phase::Closing).ok();
     }
     // Every connection task holds a slot until it ends.
     let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
@@ -122,26 +131,79 @@ pub async fn serve_connections(
     Ok(())
 }
 
-/// Wraps the per-connection service: a request with more than one `Host` header is
-/// answered 400 before routing (RFC 9112 §3.2).
-#[derive(Clone)]
-struct OneHost<S>(S);
+/// Where the server is in its life; every connection task watches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Serving,
+    /// Shutting down: connections without a request in flight close now.
+    Draining,
+    /// The drain deadline passed: every connection closes now.
+    Closing,
+}
 
-impl<S> Service<Request<Incoming>> for OneHost<S>
+/// How long a connection with no request in flight is given, once draining starts, to
+/// finish writing a response whose handler just returned.
+const DRAIN_GRACE: Duration = Duration::from_millis(50);
+
+/// Drives one connection until it ends, or until the server's shutdown closes it.
+async fn run_connection<C>(
+    connection: C,
+    in_flight: Arc<AtomicUsize>,
+    mut phase: watch::Receiver<Phase>,
+) where
+    C: Future<Output = Result<(), hyper::Error>>,
+{
+    tokio::pin!(connection);
+    loop {
+        tokio::select! {
+            result = &mut connection => {
+                if let Err(error) = result {
+                    tracing::debug!(%error, "connection closed with an error");
+                }
+                return;
+            }
+            changed = phase.changed() => {
+                let current = *phase.borrow_and_update();
+                if changed.is_err() || current == Phase::Closing {
+                    return;
+                }
+                if current == Phase::Draining {
+                    tokio::select! {
+                        _ = &mut connection => return,
+                        () = tokio::time::sleep(DRAIN_GRACE) => {}
+                    }
+                    if in_flight.load(Ordering::Acquire) == 0 {
+                        return; // idle, half-read or never used: nothing to finish
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The per-connection service around the router: counts the requests in flight on the
+/// connection (for the drain), and answers a request with more than one `Host` header
+/// with 400 before routing (RFC 9112 §3.2).
+#[derive(Clone)]
+struct Gate<S> {
+    inner: S,
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl<S> Service<Request<Incoming>> for Gate<S>
 where
     S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future =
-        futures_util::future::Either<S::Future, std::future::Ready<Result<Response, Infallible>>>;
+    type Future = futures_util::future::Either<
+        Counted<S::Future>,
+        std::future::Ready<Result<Response, Infallible>>,
+    >;
 
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Infallible>> {
-        self.0.poll_ready(cx)
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
@@ -154,7 +216,37 @@ where
         {
             return futures_util::future::Either::Right(std::future::ready(Ok(duplicate_host())));
         }
-        futures_util::future::Either::Left(self.0.call(request))
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        futures_util::future::Either::Left(Counted {
+            inner: self.inner.call(request),
+            in_flight: InFlight(self.in_flight.clone()),
+        })
+    }
+}
+
+/// One request in flight; counted down when its handler is done (or dropped).
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A handler's future that holds its [`InFlight`] until it completes.
+    struct Counted<F> {
+        #[pin]
+        inner: F,
+        in_flight: InFlight,
+    }
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().inner.poll(cx)
     }
 }
 

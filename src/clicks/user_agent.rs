@@ -90,7 +90,7 @@ fn os_family(os: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn check(ua: &str, device: &str, browser: &str, os: &str) {
@@ -371,7 +371,33 @@ mod tests {
         ),
         ("Twitterbot/1.0", "Other", "twitter", "Unknown"),
         ("curl/8.5.0", "Other", "HTTP Library", "Unknown"),
+        // HTTP tools and libraries that a fault-finding review saw counted as people.
+        (
+            "Scrapy/2.11.2 (+https://scrapy.org)",
+            "Other",
+            "Unknown",
+            "Unknown",
+        ),
+        ("PostmanRuntime/7.39.0", "Other", "Unknown", "Unknown"),
+        ("insomnia/2023.5.8", "Other", "Unknown", "Unknown"),
+        (
+            "Apache-HttpClient/4.5.14 (Java/17.0.9)",
+            "Other",
+            "HTTP Library",
+            "Unknown",
+        ),
+        ("HTTPie/3.2.2", "Other", "Unknown", "Unknown"),
+        ("curl", "Other", "Unknown", "Unknown"),
+        ("Wget", "Other", "Unknown", "Unknown"),
+        ("node", "Other", "Unknown", "Unknown"),
+        ("Mozilla", "Other", "Unknown", "Unknown"),
+        ("checker", "Other", "Unknown", "Unknown"),
     ];
+
+    /// The table, for other modules' tests.
+    pub(crate) fn table() -> &'static [(&'static str, &'static str, &'static str, &'static str)] {
+        TABLE
+    }
 
     #[test]
     fn real_user_agents_map_to_families() {

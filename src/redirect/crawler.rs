@@ -272,6 +272,14 @@ mod tests {
     }
 
     #[test]
+    fn the_user_agent_table_tells_people_from_machines() {
+        for (ua, device, ..) in crate::clicks::user_agent::tests::table() {
+            let expected_bot = *device == "Other";
+            assert_eq!(Visitor::of(ua).is_bot(), expected_bot, "{ua}");
+        }
+    }
+
+    #[test]
     fn browsers_are_people() {
         for ua in [
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",

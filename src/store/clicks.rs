@@ -66,10 +66,12 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        match &self.bulk {
+        let written = match &self.bulk {
             Some(postgres) => record_clicks_postgres(postgres, rows).await,
             None => self.record_clicks_any(rows).await,
-        }
+        };
+        self.health.record(&written);
+        written
     }
 
     /// Multi-row `INSERT ... VALUES` through the `Any` driver (SQLite).

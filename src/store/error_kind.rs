@@ -32,10 +32,32 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
             // BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
             Code::Sqlite(code) => matches!(code, 5 | 6 | 8 | 10 | 13 | 14 | 15),
             // Connection, insufficient resources, operator intervention (shutdown,
-            // statement timeout), system error.
-            Code::Postgres(code) => ["08", "53", "57", "58"]
-                .iter()
-                .any(|class| code.starts_with(class)),
+            // statement timeout), system error, refused logins; and the database not
+            // accepting connections (55000) or gone (3D000).
+            Code::Postgres(code) => {
+                ["08", "28", "53", "57", "58"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+                    || code == "55000"
+                    || code == "3D000"
+            }
+        },
+        _ => false,
+    }
+}
+
+/// Whether an error may have left the connections opened before it unusable even once the
+/// fault is gone: an I/O error, a connection cut by the server, or SQLite's read-only,
+/// I/O error, full disk and cannot-open (a connection opened while the files were
+/// read-only stays read-only). Not a busy database or an exhausted pool: those pass.
+pub fn spoils_connections(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => match code_of(error.as_ref()) {
+            Code::Sqlite(code) => matches!(code, 8 | 10 | 13 | 14),
+            Code::Postgres(code) => {
+                code.starts_with("08") || code.starts_with("57P") || code == "55000"
+            }
         },
         _ => false,
     }

@@ -127,14 +127,20 @@ impl Store {
             Backend::Postgres => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url).context("invalid DATABASE_URL")?;
-        let pool = any_pool(backend, pools.main, None)
+        let health = Arc::new(WriteHealth::default());
+        let pool = any_pool(backend, pools.main, None, health.clone())
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot connect to the {backend:?} database"))?;
-        let analytics = any_pool(backend, pools.analytics, Some(pools.analytics_timeout))
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+        let analytics = any_pool(
+            backend,
+            pools.analytics,
+            Some(pools.analytics_timeout),
+            health.clone(),
+        )
+        .connect_with(options)
+        .await
+        .with_context(|| format!("cannot connect to the {backend:?} database"))?;
         let bulk = match backend {
             Backend::Postgres => Some(
                 PgPoolOptions::new()
@@ -150,7 +156,7 @@ impl Store {
             pool,
             analytics,
             backend,
-            health: Arc::new(WriteHealth::default()),
+            health,
             bulk,
             url: url.into(),
         })
@@ -189,7 +195,20 @@ impl Store {
         self.pool.execute("SELECT 1").await.map(|_| ())
     }
 
-    /// Whether writes are failing right now (as the last API write found).
+    /// A real write of one row, to see whether writes work again; only while they failed.
+    pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
+        let probed = sqlx::query(
+            "UPDATE organizations SET name = name \
+             WHERE id = (SELECT MIN(id) FROM organizations)",
+        )
+        .execute(&self.pool)
+        .await
+        .map(|_| ());
+        self.health.record(&probed);
+        probed
+    }
+
+    /// Whether writes are failing right now (as the last write found).
     pub fn health(&self) -> &WriteHealth {
         &self.health
     }
@@ -214,11 +233,21 @@ impl Store {
 }
 
 /// Pool options for either backend; SQLite connections get their pragmas, analytics
-/// connections on Postgres their statement timeout.
-fn any_pool(backend: Backend, size: u32, statement_timeout: Option<Duration>) -> AnyPoolOptions {
+/// connections on Postgres their statement timeout. A connection opened before the last
+/// failure that may have spoiled connections is closed rather than used ([`WriteHealth`]).
+fn any_pool(
+    backend: Backend,
+    size: u32,
+    statement_timeout: Option<Duration>,
+    health: Arc<WriteHealth>,
+) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(10))
+        .before_acquire(move |_conn, meta| {
+            let trusted = !health.predates_failure(meta.age);
+            Box::pin(async move { Ok(trusted) })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 match backend {

@@ -331,8 +331,10 @@ async fn a_graceful_shutdown_writes_every_click() {
 #[tokio::test]
 async fn during_a_database_outage_redirects_go_on_and_clicks_are_kept_until_it_returns() {
     let app = TestApp::spawn().await;
-    if !app.db.is_postgres() {
-        // The outage is made by refusing connections to the Postgres database.
+    if !app.db.postgres_only(
+        "during_a_database_outage_redirects_go_on_and_clicks_are_kept_until_it_returns",
+        "the outage is made by refusing connections to the Postgres database",
+    ) {
         return;
     }
     app.created(json!({"destination": "https://example.com/up", "route": "outage"}))

@@ -32,6 +32,15 @@ impl TestDatabase {
         }
     }
 
+    /// A SQLite database at `path` (for tests that choose its filesystem).
+    pub fn sqlite_at(path: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite://{}", path.display()),
+            postgres: None,
+            _dir: None,
+        }
+    }
+
     fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("openpxl.db").display());
@@ -66,6 +75,15 @@ impl TestDatabase {
 impl TestDatabase {
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
+    }
+
+    /// For a test that only means something on Postgres: `true` there; on SQLite it says on
+    /// stderr that it was skipped (CI runs the suite on Postgres too) and gives `false`.
+    pub fn postgres_only(&self, test: &str, why: &str) -> bool {
+        if !self.is_postgres() {
+            eprintln!("SKIPPED {test} on SQLite ({why}); it runs with TEST_DATABASE_URL");
+        }
+        self.is_postgres()
     }
 
     /// Postgres only: refuses (and cuts) or allows again every connection to this database,
@@ -188,7 +206,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
-        let db = TestDatabase::new().await;
+        Self::spawn_on(TestDatabase::new().await, configure).await
+    }
+
+    /// A server on a database the test made.
+    pub async fn spawn_on(db: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
+        let mut app = Self::start_on(db, configure).await;
+        app.token = app.issue_token(ORG, EMAIL, None).await;
+        app
+    }
+
+    /// A server on a database that already has data; the test sets `token` itself.
+    pub async fn start_on(db: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = test_settings();
         configure(&mut settings);
         let server = Server::start(&db.url, settings.clone()).await;
@@ -196,15 +225,13 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let mut app = Self {
+        Self {
             server,
             client,
             token: String::new(),
             settings,
             db,
-        };
-        app.token = app.issue_token(ORG, EMAIL, None).await;
-        app
+        }
     }
 
     pub fn store(&self) -> &Store {

@@ -3,10 +3,13 @@
 //! database).
 
 mod helpers;
+mod small_disk;
 
 mod auth;
 mod cli;
 mod clicks;
+mod connections;
+mod faults;
 mod insight;
 mod ops;
 mod quota;

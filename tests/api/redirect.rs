@@ -328,8 +328,10 @@ async fn a_link_created_after_a_404_works_at_once() {
 #[tokio::test]
 async fn a_change_reaches_another_instance_within_a_second() {
     let app = TestApp::spawn().await;
-    if !app.db.is_postgres() {
-        // Instances share a cache through Postgres LISTEN/NOTIFY; SQLite serves one instance.
+    if !app.db.postgres_only(
+        "a_change_reaches_another_instance_within_a_second",
+        "instances share a cache through Postgres LISTEN/NOTIFY; SQLite serves one instance",
+    ) {
         return;
     }
     let mut other = Server::start(&app.db.url, app.settings.clone()).await;
