@@ -277,7 +277,7 @@ fn every_subcommand_has_help() {
 }
 
 /// A running `openpxl serve`; killed if a test fails before stopping it.
-struct ServeProcess(Option<std::process::Child>);
+pub struct ServeProcess(pub Option<std::process::Child>);
 
 impl Drop for ServeProcess {
     fn drop(&mut self) {
@@ -290,7 +290,7 @@ impl Drop for ServeProcess {
 
 /// Runs `openpxl serve` until its log says it is serving; returns the process, the
 /// address it listens on and everything it logged so far.
-fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (ServeProcess, String, String) {
+pub fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (ServeProcess, String, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .env("DATABASE_URL", &db.url)

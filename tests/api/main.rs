@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod clicks;
 mod connections;
+mod crash;
 mod faults;
 mod hardening;
 mod insight;
