@@ -94,6 +94,16 @@ impl Store {
     /// The visitor salt of a UTC day, created by whichever instance asks first. Deletes the
     /// salts of days before yesterday.
     pub async fn visitor_salt(&self, day: i64, fresh: Vec<u8>) -> Result<Vec<u8>, sqlx::Error> {
+        let written = self.write_visitor_salt(day, fresh).await;
+        self.health.record(&written);
+        written?;
+        sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
+            .bind(day)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    async fn write_visitor_salt(&self, day: i64, fresh: Vec<u8>) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO visitor_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
         )
@@ -105,10 +115,7 @@ impl Store {
             .bind(day - 1)
             .execute(&self.pool)
             .await?;
-        sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
-            .bind(day)
-            .fetch_one(&self.pool)
-            .await
+        Ok(())
     }
 
     /// How many clicks a link has in the click table: (human, bot).
