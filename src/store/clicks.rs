@@ -70,7 +70,7 @@ impl Store {
             Some(postgres) => record_clicks_postgres(postgres, rows).await,
             None => self.record_clicks_any(rows).await,
         };
-        self.health.record(&written);
+        self.note_write(&written).await;
         written
     }
 
@@ -95,7 +95,7 @@ impl Store {
     /// salts of days before yesterday.
     pub async fn visitor_salt(&self, day: i64, fresh: Vec<u8>) -> Result<Vec<u8>, sqlx::Error> {
         let written = self.write_visitor_salt(day, fresh).await;
-        self.health.record(&written);
+        self.note_write(&written).await;
         written?;
         sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
             .bind(day)

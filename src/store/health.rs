@@ -8,8 +8,10 @@
 //! It also remembers when such a failure last happened: a connection opened before it is
 //! not trusted again and is closed when next taken from the pool (a SQLite connection
 //! opened while the files were read-only stays read-only for ever; a Postgres connection
-//! may have been cut). Fresh ones replace them, so the server heals by itself once the
-//! fault is gone.
+//! may have been cut), and the idle ones are closed at once (SQLite shares one memory map
+//! of the `-shm` file among all connections to a database, opened read-only if the file
+//! was: it is opened afresh only once no connection holds it). Fresh connections replace
+//! them, so the server heals by itself once the fault is gone.
 
 use std::{
     sync::{
@@ -28,17 +30,17 @@ pub struct WriteHealth {
 }
 
 impl WriteHealth {
-    /// Records the outcome of a write.
-    pub fn record<T>(&self, result: &Result<T, sqlx::Error>) {
+    /// Records the outcome of a write; says whether it may have spoiled connections.
+    pub fn record<T>(&self, result: &Result<T, sqlx::Error>) -> bool {
         let failing = matches!(result, Err(error) if is_unavailable(error));
         if self.failing.load(Ordering::Relaxed) != failing {
             self.failing.store(failing, Ordering::Relaxed);
         }
-        if let Err(error) = result
-            && spoils_connections(error)
-        {
+        let spoiling = matches!(result, Err(error) if spoils_connections(error));
+        if spoiling {
             *self.last_spoiling_failure.lock().expect("health lock") = Some(Instant::now());
         }
+        spoiling
     }
 
     /// Whether the last write failed because the database could not take it.

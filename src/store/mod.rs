@@ -195,6 +195,18 @@ impl Store {
         self.pool.execute("SELECT 1").await.map(|_| ())
     }
 
+    /// Records a write's outcome for readiness; after a failure that may have spoiled
+    /// connections, closes the idle ones (see [`WriteHealth`]).
+    async fn note_write<T>(&self, result: &Result<T, sqlx::Error>) {
+        if self.health.record(result) {
+            for pool in [&self.pool, &self.analytics] {
+                while let Some(connection) = pool.try_acquire() {
+                    connection.close().await.ok();
+                }
+            }
+        }
+    }
+
     /// A real write of one row, to see whether writes work again; only while they failed.
     pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
         let probed = sqlx::query(
@@ -204,7 +216,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .map(|_| ());
-        self.health.record(&probed);
+        self.note_write(&probed).await;
         probed
     }
 

@@ -27,7 +27,7 @@ impl Store {
         .bind(limit)
         .fetch_optional(&self.pool)
         .await;
-        self.health.record(&counted);
+        self.note_write(&counted).await;
         counted
     }
 }
