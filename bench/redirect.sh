@@ -4,7 +4,7 @@
 # driven by wrk with random routes. Prints requests/s, p50/p99 latency and server RSS, the
 # ratios b/a and c/a, and checks that the clicks in the database equal the visits served.
 #
-# Not part of `cargo test`. See bench/README.md.
+# Not part of `cargo test`. See bench/README.md. TARGETS="ceiling postgres" runs only some.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,10 +20,13 @@ UA="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Ge
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
 command -v sqlite3 >/dev/null || { echo "installing sqlite3"; apt-get install -y sqlite3 >/dev/null; }
 
-echo "== building release binaries"
-cargo build --release --quiet --bin openpxl --example bench_ceiling
-OPENPXL=target/release/openpxl
-CEILING=target/release/examples/bench_ceiling
+# OPENPXL_BIN / CEILING_BIN run given binaries instead (A/B runs against an older build).
+if [ -z "${OPENPXL_BIN:-}" ] || [ -z "${CEILING_BIN:-}" ]; then
+  echo "== building release binaries"
+  cargo build --release --quiet --bin openpxl --example bench_ceiling
+fi
+OPENPXL=${OPENPXL_BIN:-target/release/openpxl}
+CEILING=${CEILING_BIN:-target/release/examples/bench_ceiling}
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -55,6 +58,8 @@ run_load() {
 # of the database file counts in the first but is the kernel's page cache.
 rss_mib() { awk '/VmHWM/ {hwm = $2} /RssAnon/ {anon = $2} END {printf "%.0f/%.0f", hwm / 1024, anon / 1024}' "/proc/$1/status"; }
 
+TARGETS=${TARGETS:-ceiling sqlite postgres}
+wanted() { [[ " $TARGETS " == *" $1 "* ]]; }
 declare -A RESULT
 
 # measure NAME PID PORT
@@ -63,11 +68,13 @@ measure() {
   RESULT[$1]="$RPS $P50 $P99 $(rss_mib "$2") $REQS"
 }
 
+if wanted ceiling; then
 echo "== (a) ceiling: bare axum constant 302"
 "$CEILING" 127.0.0.1:9090 & CEILING_PID=$!
 wait_for_port 9090
 measure ceiling $CEILING_PID 9090
 kill $CEILING_PID; wait $CEILING_PID 2>/dev/null || true
+fi
 
 seed_sql() { # $1 = domain; SQL that works on both backends after `openpxl migrate`
   cat <<SQL
@@ -95,12 +102,15 @@ run_openpxl() {
   RESULT[$name]="${RESULT[$name]} $served $stored"
 }
 
+if wanted sqlite; then
 echo "== (b) openpxl on SQLite ($LINKS links)"
 DB="$WORK/bench.db"
 DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
 seed_sql 127.0.0.1:9091 | sqlite3 "$DB"
 run_openpxl sqlite "sqlite://$DB" sqlite3 "$DB" "SELECT COUNT(*) FROM clicks"
+fi
 
+if wanted postgres; then
 echo "== (c) openpxl on Postgres ($LINKS links)"
 psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $PG_BENCH_DB"
 PG_URL="${PG_ADMIN_URL%/*}/$PG_BENCH_DB"
@@ -108,20 +118,25 @@ DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
 seed_sql 127.0.0.1:9091 | psql -q "$PG_URL"
 run_openpxl postgres "$PG_URL" psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM clicks"
 psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
+fi
 
 echo
 echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s measured after ${WARMUP}s warm-up, $LINKS links, $(nproc) cores"
 printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' target "req/s" p50 p99 "RSS/anon MiB" "wrk reqs" served "in DB"
-for name in ceiling sqlite postgres; do
+for name in $TARGETS; do
   read -r rps p50 p99 rss reqs served stored <<< "${RESULT[$name]}"
   printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$reqs" "${served:--}" "${stored:--}"
 done
-ceiling_rps=$(cut -d' ' -f1 <<< "${RESULT[ceiling]}")
-for name in sqlite postgres; do
-  rps=$(cut -d' ' -f1 <<< "${RESULT[$name]}")
-  awk -v n="$name" -v r="$rps" -v c="$ceiling_rps" 'BEGIN { printf "%s / ceiling = %.2f\n", n, r / c }'
-done
-for name in sqlite postgres; do
+if wanted ceiling; then
+  ceiling_rps=$(cut -d' ' -f1 <<< "${RESULT[ceiling]}")
+  for name in $TARGETS; do
+    [ "$name" = ceiling ] && continue
+    rps=$(cut -d' ' -f1 <<< "${RESULT[$name]}")
+    awk -v n="$name" -v r="$rps" -v c="$ceiling_rps" 'BEGIN { printf "%s / ceiling = %.2f\n", n, r / c }'
+  done
+fi
+for name in $TARGETS; do
+  [ "$name" = ceiling ] && continue
   read -r _ _ _ _ _ served stored <<< "${RESULT[$name]}"
   if [ "$served" = "$stored" ]; then echo "$name: clicks in the database == visits served ($stored)"
   else echo "$name: MISMATCH: served $served, stored $stored"; fi

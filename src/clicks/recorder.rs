@@ -332,13 +332,21 @@ impl Worker {
         if self.pending.is_empty() {
             return false;
         }
-        self.pending.len() >= self.config.batch_size
+        self.pending.len() >= self.batch_limit()
             || self.backlog.is_full()
             || !self.waiters.is_empty()
             || !inbox_open
             || self
                 .oldest_since
                 .is_some_and(|t| now >= t + self.config.flush_interval)
+    }
+
+    /// The most clicks a batch takes: a full batch, or half the backlog's bound, so that
+    /// while one half is being written the other half can fill and visitors need not wait
+    /// for the write.
+    fn batch_limit(&self) -> usize {
+        let half = self.backlog.limit.load(Ordering::Relaxed) / 2;
+        self.config.batch_size.min(half).max(1)
     }
 
     /// When the loop must wake up without news from the inbox.
@@ -370,7 +378,7 @@ impl Worker {
     /// Writes the oldest events, at most a batch; they leave memory only once committed.
     async fn write_batch(&mut self) -> Result<(), sqlx::Error> {
         let started = Instant::now();
-        let count = self.pending.len().min(self.config.batch_size);
+        let count = self.pending.len().min(self.batch_limit());
         let mut rows = Vec::with_capacity(count);
         for index in 0..count {
             let day = utc_day(self.pending[index].at);
