@@ -66,7 +66,7 @@ impl Default for RecorderConfig {
             max_backlog_time: Duration::from_millis(250),
             min_backlog: 1_000,
             batch_size: 10_000,
-            flush_interval: Duration::from_millis(250),
+            flush_interval: Duration::from_millis(100),
         }
     }
 }
@@ -181,8 +181,8 @@ impl ClickRecorder {
         let (commands, inbox) = mpsc::unbounded_channel();
         let backlog = Arc::new(Backlog {
             in_memory: AtomicUsize::new(0),
-            // Until a rate is measured: one full batch, within the buffer.
-            limit: AtomicUsize::new(config.batch_size.clamp(1, config.max_pending.max(1))),
+            // Until a rate is measured, the floor: the bound holds from the first click.
+            limit: AtomicUsize::new(config.min_backlog.clamp(1, config.max_pending.max(1))),
             room: Notify::new(),
         });
         let counters = Arc::new(Counters::default());
