@@ -12,6 +12,7 @@ pub mod clicks;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod link_cache;
 pub mod links;
 pub mod ops;
 pub mod quota;

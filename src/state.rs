@@ -7,8 +7,8 @@ use crate::{
     analytics::limiter::InsightLimiter,
     clicks::{ClickRecorder, Enricher, RecorderConfig, geo::GeoIp},
     config::{ServeArgs, defaults},
+    link_cache::{LinkResolver, invalidation},
     links::Host,
-    redirect::{invalidation, resolver::LinkResolver},
     server::ConnectionLimits,
     store::{Pools, Store},
 };
@@ -143,7 +143,7 @@ impl AppState {
 
     /// A link was created, changed or deleted: forget it here, and tell other instances.
     pub async fn link_changed(&self, domain: &str, route: &str) {
-        let key = crate::redirect::resolver::key(domain, route);
+        let key = crate::link_cache::resolver::key(domain, route);
         self.links.invalidate(&key);
         invalidation::announce(&self.store, &key).await;
     }

@@ -4,8 +4,8 @@ use anyhow::{Context, bail};
 
 use crate::{
     config::DomainCommand,
+    link_cache::invalidation,
     links::Host,
-    redirect::invalidation,
     store::{Pools, Store, is_unique_violation},
     timestamp,
 };

@@ -1,16 +1,18 @@
 //! The hot path: `GET`/`HEAD https://<domain>/<route>`.
 //!
 //! The `Host` header picks the domain; the link comes from the in-process cache
-//! ([`resolver`]); the answer is a 302 (or a page); the click is handed to the recorder's
-//! channel and the visitor never waits for a database write.
+//! ([`crate::link_cache`]); the answer is a 302 (or a page); the click is handed to the
+//! recorder's channel and the visitor never waits for a database write. [`visit`] is its
+//! steps in order: [`resolve_target`], [`click_event`], [`hand_over`], [`answer`].
 
 pub mod crawler;
 pub mod destination;
-pub mod invalidation;
 pub mod pages;
-pub mod resolver;
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     extract::{ConnectInfo, Path, State},
@@ -20,13 +22,14 @@ use axum::{
 
 use crate::{
     clicks::ClickEvent,
+    link_cache::{RedirectTarget, location_header},
     links::{Host, Route},
     state::AppState,
     timestamp,
 };
 use crawler::Visitor;
 
-/// `GET /{route}` (HEAD too).
+/// `GET /{route}` (HEAD too): resolve the target, record the click, answer.
 pub async fn visit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -35,27 +38,9 @@ pub async fn visit(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if Route::parse(&route).is_err() {
-        return pages::not_found();
-    }
-    let Some(domain) = domain_of(&state, &headers, &uri).await else {
-        return pages::not_found();
-    };
-    // The only two waits (a cache miss, a full recorder) are bounded by the request
-    // timeout here, only when they happen: the route needs no per-request timer.
-    let deadline = state.settings.request_timeout;
-    let target = match state.links.cached(&domain, &route) {
-        Some(Some(target)) => target,
-        Some(None) => return pages::not_found(),
-        None => match tokio::time::timeout(deadline, state.links.resolve(&domain, &route)).await {
-            Ok(Ok(Some(target))) => target,
-            Ok(Ok(None)) => return pages::not_found(),
-            Ok(Err(error)) => {
-                tracing::error!(%error, "cannot resolve a link");
-                return unavailable();
-            }
-            Err(_) => return unavailable(),
-        },
+    let target = match resolve_target(&state, &route, &headers, &uri).await {
+        Ok(target) => target,
+        Err(answer) => return answer,
     };
     let user_agent = text(&headers, header::USER_AGENT).unwrap_or_default();
     // A HEAD request is a link checker, not a person following the link.
@@ -64,42 +49,100 @@ pub async fn visit(
     } else {
         Visitor::of(user_agent)
     };
-    let location = match (uri.query(), &target.location) {
-        (None, Some(ready)) => ready.clone(),
-        (query, _) => {
-            let merged = destination::location(&target.destination, query);
-            match resolver::location_header(&merged) {
-                Some(location) => location,
-                None => return pages::not_found(),
-            }
-        }
+    let Some(location) = location_of(&target, uri.query()) else {
+        return pages::not_found();
     };
+    let event = click_event(&state, &target, visitor, &headers, peer, uri.query());
+    if let Err(answer) = hand_over(&state, event).await {
+        return answer;
+    }
+    answer(&target, visitor, location)
+}
+
+/// The link a visit is for, from the cache (or the database on a miss, bounded by the
+/// request timeout: the route needs no per-request timer); otherwise the answer to give.
+async fn resolve_target(
+    state: &AppState,
+    route: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<Arc<RedirectTarget>, Response> {
+    if Route::parse(route).is_err() {
+        return Err(pages::not_found());
+    }
+    let Some(domain) = domain_of(state, headers, uri).await else {
+        return Err(pages::not_found());
+    };
+    match state.links.cached(&domain, route) {
+        Some(Some(target)) => return Ok(target),
+        Some(None) => return Err(pages::not_found()),
+        None => {}
+    }
+    let deadline = state.settings.request_timeout;
+    match tokio::time::timeout(deadline, state.links.resolve(&domain, route)).await {
+        Ok(Ok(Some(target))) => Ok(target),
+        Ok(Ok(None)) => Err(pages::not_found()),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "cannot resolve a link");
+            Err(unavailable())
+        }
+        Err(_) => Err(unavailable()),
+    }
+}
+
+/// Where the visit goes: the ready-made header without a query, else the merged URL.
+fn location_of(target: &RedirectTarget, query: Option<&str>) -> Option<HeaderValue> {
+    match (query, &target.location) {
+        (None, Some(ready)) => Some(ready.clone()),
+        (query, _) => location_header(&destination::location(&target.destination, query)),
+    }
+}
+
+/// The click of this visit, as the recorder takes it.
+fn click_event(
+    state: &AppState,
+    target: &RedirectTarget,
+    visitor: Visitor,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    query: Option<&str>,
+) -> ClickEvent {
     let event = ClickEvent {
         at: timestamp::now(),
         link_id: target.link_id,
         org_id: target.org_id,
         bot: visitor.is_bot(),
-        ip: client_ip(&state, &headers, peer),
-        user_agent: user_agent.to_owned(),
-        referer: text(&headers, header::REFERER).map(str::to_owned),
-        accept_language: text(&headers, header::ACCEPT_LANGUAGE).map(str::to_owned),
+        ip: client_ip(state, headers, peer),
+        user_agent: text(headers, header::USER_AGENT)
+            .unwrap_or_default()
+            .to_owned(),
+        referer: text(headers, header::REFERER).map(str::to_owned),
+        accept_language: text(headers, header::ACCEPT_LANGUAGE).map(str::to_owned),
         utm_source: None,
         utm_medium: None,
         utm_campaign: None,
     };
-    // Waits only while the recorder is full (back-pressure); past the request timeout the
-    // visit is refused rather than redirected without its click.
-    if let Some(event) = state.clicks.try_record(with_utm(event, uri.query()))
-        && tokio::time::timeout(deadline, state.clicks.record(event))
-            .await
-            .is_err()
-    {
-        return unavailable();
-    }
+    with_utm(event, query)
+}
+
+/// Hands the click to the recorder. Waits only while its backlog is full (back-pressure);
+/// past the request timeout the visit is refused rather than redirected without its click.
+async fn hand_over(state: &AppState, event: ClickEvent) -> Result<(), Response> {
+    let Some(event) = state.clicks.try_record(event) else {
+        return Ok(());
+    };
+    tokio::time::timeout(state.settings.request_timeout, state.clicks.record(event))
+        .await
+        .map_err(|_| unavailable())
+}
+
+/// The answer: the preview page for crawlers, the favicon/consent page when the link has
+/// one, otherwise the redirect.
+fn answer(target: &RedirectTarget, visitor: Visitor, location: HeaderValue) -> Response {
     match visitor {
-        Visitor::PreviewCrawler => pages::preview(&target),
+        Visitor::PreviewCrawler => pages::preview(target),
         Visitor::Human if target.consent || target.favicon.is_some() => pages::interstitial(
-            &target,
+            target,
             location.to_str().unwrap_or(target.destination.as_str()),
         ),
         Visitor::Human | Visitor::Bot => found(location),

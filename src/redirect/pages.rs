@@ -13,7 +13,7 @@ use axum::{
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::resolver::RedirectTarget;
+use crate::link_cache::RedirectTarget;
 
 /// The one style sheet, inlined in every page and allowed by its hash.
 const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f7f7f8;color:#1c1c1e}\

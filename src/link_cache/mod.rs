@@ -1,0 +1,9 @@
+//! The in-process link cache: `(domain, route) → link` for the redirect's hot path
+//! ([`resolver`]), kept true on every instance by invalidation over Postgres
+//! LISTEN/NOTIFY ([`invalidation`]). It sits below its users: the app state owns one, the
+//! redirect reads it, and the API, the dashboard and the CLI tell it about changes.
+
+pub mod invalidation;
+pub mod resolver;
+
+pub use resolver::{LinkResolver, RedirectTarget, location_header};
