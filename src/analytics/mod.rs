@@ -6,6 +6,7 @@
 
 pub mod limiter;
 pub mod plan;
+pub mod question;
 pub mod range;
 pub mod rollup;
 
@@ -16,7 +17,8 @@ use serde::Serialize;
 pub use range::{Bucket, DateRange};
 
 use crate::{
-    store::{ClickFilter, Counts, Dimension, RollupRows, Store},
+    analytics::question::{ClickFilter, Counts, Dimension, RollupRows},
+    store::Store,
     timestamp::{Millis, utc_day},
 };
 use plan::{Piece, Split};

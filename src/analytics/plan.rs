@@ -8,10 +8,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::{
-    store::{
-        Counts,
-        rollups::{SLOT_MS, SlotCounts},
-    },
+    analytics::question::Counts,
+    store::rollups::{SLOT_MS, SlotCounts},
     timestamp::{MILLIS_PER_DAY, Millis},
 };
 

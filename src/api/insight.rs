@@ -7,12 +7,12 @@ use axum::{
 
 use super::{Data, short::find_own_link};
 use crate::{
+    analytics::question::ClickFilter,
     analytics::{self, DateRange, Insight, range},
     auth::Caller,
     error::ApiError,
     links::Host,
     state::AppState,
-    store::ClickFilter,
     timestamp,
 };
 
