@@ -3,13 +3,12 @@
 //! secrets instead with `OPENPXL_BOOTSTRAP_TOKEN` and `OPENPXL_BOOTSTRAP_PASSWORD`; those
 //! are then not printed.
 
-use anyhow::Context;
-
 use crate::{
     accounts::{self, TokenRequest},
     auth::{password, token::TokenSecret},
     config::BootstrapArgs,
-    store::{Role, Store, is_unique_violation},
+    operation_error::{FieldProblem, OperationError},
+    store::{OnUnique, Role, Store},
     timestamp,
 };
 
@@ -28,36 +27,46 @@ pub struct FirstStart {
 pub async fn first_start(
     store: &Store,
     args: &BootstrapArgs,
-) -> anyhow::Result<Option<FirstStart>> {
+) -> Result<Option<FirstStart>, OperationError> {
     if store.count_orgs().await? > 0 {
         return Ok(None);
     }
-    let org = accounts::org_name(&args.org)?.to_owned();
-    let email = accounts::email(&args.email)?;
+    let org = accounts::org_name(&args.org)
+        .map_err(|e| named("OPENPXL_BOOTSTRAP_ORG", e))?
+        .to_owned();
+    let email = accounts::email(&args.email).map_err(|e| named("OPENPXL_BOOTSTRAP_EMAIL", e))?;
     let chosen_token = args
         .token
-        .clone()
-        .map(TokenSecret::chosen)
+        .as_ref()
+        .map(|token| TokenSecret::chosen(token.expose().to_owned()))
         .transpose()
-        .map_err(|e| anyhow::anyhow!("OPENPXL_BOOTSTRAP_TOKEN: {e}"))?;
-    if let Some(password) = &args.password {
-        accounts::check_password(password).context("OPENPXL_BOOTSTRAP_PASSWORD")?;
+        .map_err(|message| {
+            OperationError::invalid(
+                "OPENPXL_BOOTSTRAP_TOKEN",
+                format!("OPENPXL_BOOTSTRAP_TOKEN: {message}"),
+            )
+        })?;
+    let chosen_password = args.password.as_ref().map(|p| p.expose().to_owned());
+    if let Some(password) = &chosen_password {
+        accounts::check_password(password).map_err(|e| named("OPENPXL_BOOTSTRAP_PASSWORD", e))?;
     }
-    match store.insert_org(&org, timestamp::now()).await {
+    let inserted = store
+        .insert_org(&org, timestamp::now())
+        .await
+        .on_unique(|| OperationError::Conflict("bootstrapped by another instance".into()));
+    match inserted {
         Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Ok(None),
-        Err(e) => return Err(e.into()),
+        Err(OperationError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e),
     }
     let (org_id, user_id) = accounts::ensure_member(store, &org, &email, Role::Owner).await?;
-    let generated_password = args.password.is_none().then(password::generate);
-    let password = args
-        .password
-        .clone()
+    let generated_password = chosen_password.is_none().then(password::generate);
+    let password = chosen_password
         .or_else(|| generated_password.clone())
         .unwrap_or_default();
     accounts::set_password(store, user_id, password)
         .await
-        .context("OPENPXL_BOOTSTRAP_PASSWORD")?;
+        .map_err(|e| named("OPENPXL_BOOTSTRAP_PASSWORD", e))?;
     let token_was_chosen = chosen_token.is_some();
     let issued = accounts::issue_token(
         store,
@@ -82,6 +91,22 @@ pub async fn first_start(
         generated_password,
         generated_token: (!token_was_chosen).then_some(issued.secret),
     }))
+}
+
+/// A problem with a bootstrap setting, said with the variable's name in front.
+fn named(variable: &'static str, error: OperationError) -> OperationError {
+    match error {
+        OperationError::Invalid(problems) => OperationError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    field: variable,
+                    message: format!("{variable}: {}", p.message),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 impl FirstStart {

@@ -5,6 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::secret::{DatabaseUrl, Secret};
+
 /// Every default, written once: the option parser below and the settings built without it
 /// (`state::Settings`) both read these.
 pub mod defaults {
@@ -71,8 +73,8 @@ pub enum Command {
 pub struct DatabaseArgs {
     /// Database to use: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", default_value = defaults::DATABASE_URL,
-          hide_env_values = true)]
-    pub database_url: String,
+          hide_env_values = true, value_parser = DatabaseUrl::parse)]
+    pub database_url: DatabaseUrl,
 
     /// Most connections the server keeps open to the database for the API, redirects and
     /// click writes.
@@ -200,17 +202,19 @@ pub struct BootstrapArgs {
     #[arg(
         long = "bootstrap-token",
         env = "OPENPXL_BOOTSTRAP_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = Secret::parse
     )]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
 
     /// Owner password to set on the first start instead of a random one.
     #[arg(
         long = "bootstrap-password",
         env = "OPENPXL_BOOTSTRAP_PASSWORD",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = Secret::parse
     )]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
 }
 
 impl ServeArgs {

@@ -12,6 +12,25 @@ use axum::{
 };
 use serde::Serialize;
 
+use crate::operation_error::OperationError;
+
+/// The status of each way a shared operation can fail: 400, 409, 404, 403; the database's
+/// failures as [`From<sqlx::Error>`] decides (503 or 500).
+impl From<OperationError> for ApiError {
+    fn from(error: OperationError) -> Self {
+        match error {
+            OperationError::Invalid(problems) => {
+                Self::BadRequest(problems.into_iter().map(|p| p.message).collect())
+            }
+            OperationError::Conflict(message) => Self::Conflict(message),
+            OperationError::NotFound(message) => Self::NotFound(message),
+            OperationError::Forbidden(message) => Self::Forbidden(message),
+            OperationError::Database(error) => error.into(),
+            OperationError::Internal(message) => Self::Internal(message.into()),
+        }
+    }
+}
+
 /// `WWW-Authenticate` for a request without credentials (RFC 6750 §3).
 pub const WWW_AUTHENTICATE_MISSING: &str = r#"Bearer realm="openpxl""#;
 /// `WWW-Authenticate` for a request with a token we do not accept (RFC 6750 §3.1).
@@ -28,6 +47,8 @@ pub enum ApiError {
     /// 401 for an unknown, malformed, expired or revoked token (never says which).
     #[error("invalid or expired token")]
     InvalidToken,
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -53,8 +74,9 @@ pub enum ApiError {
     /// the cause is logged, the client is told to retry.
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(#[source] sqlx::Error),
+    /// 500: anything else; the cause is logged, the client learns nothing more.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Seconds a client is asked to wait after a 503.
@@ -69,6 +91,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::MissingToken | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -106,7 +129,7 @@ impl From<sqlx::Error> for ApiError {
         if crate::store::is_unavailable(&error) {
             Self::DatabaseUnavailable(error)
         } else {
-            Self::Internal(error.into())
+            Self::Internal(Box::new(error))
         }
     }
 }
@@ -146,7 +169,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             Self::Internal(cause) => {
-                tracing::error!(error = format!("{cause:#}"), "request failed");
+                tracing::error!(error = %cause, "request failed");
             }
             Self::DatabaseUnavailable(cause) => {
                 tracing::error!(error = %cause, "request failed: the database is unavailable");

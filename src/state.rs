@@ -5,7 +5,10 @@ use std::{ops::Deref, path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
     analytics::limiter::InsightLimiter,
-    clicks::{ClickRecorder, Enricher, RecorderConfig, geo::GeoIp},
+    clicks::{
+        ClickRecorder, Enricher, RecorderConfig,
+        geo::{GeoIp, GeoIpError},
+    },
     config::{ServeArgs, defaults},
     link_cache::{LinkResolver, invalidation},
     links::Host,
@@ -38,10 +41,15 @@ pub struct Settings {
     pub pools: Pools,
 }
 
+/// An option the server cannot start with.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(String);
+
 impl Settings {
-    pub fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+    pub fn from_args(args: &ServeArgs) -> Result<Self, SettingsError> {
         let default_domain = Host::parse(&args.default_domain)
-            .map_err(|e| anyhow::anyhow!("OPENPXL_DEFAULT_DOMAIN: {e}"))?
+            .map_err(|e| SettingsError(format!("OPENPXL_DEFAULT_DOMAIN: {e}")))?
             .into_string();
         Ok(Self {
             default_domain,
@@ -122,7 +130,7 @@ pub struct AppState(Arc<App>);
 impl AppState {
     /// Opens the GeoIP database, starts the click recorder and (on Postgres) the listener
     /// that keeps the link cache in step with other instances.
-    pub fn start(store: Store, settings: Settings) -> anyhow::Result<Self> {
+    pub fn start(store: Store, settings: Settings) -> Result<Self, GeoIpError> {
         let geoip = settings.geoip_db.as_deref().map(GeoIp::open).transpose()?;
         let (clicks, _recorder) = ClickRecorder::start(
             store.clone(),

@@ -1,17 +1,17 @@
 //! `GET /api/v1/insight` (SPEC §6): the caller's analytics, with Pxl's query parameters.
 
 use axum::{
-    Extension, Json,
+    Json,
     extract::{RawQuery, State},
 };
 
-use super::{Data, short::find_own_link};
+use super::Data;
 use crate::{
     analytics::question::ClickFilter,
     analytics::{self, DateRange, Insight, range},
     auth::Caller,
     error::ApiError,
-    links::Host,
+    links::{Host, operations},
     state::AppState,
     timestamp,
 };
@@ -27,13 +27,13 @@ struct InsightParams {
 /// `GET /api/v1/insight`
 pub async fn insight(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Data<Insight>>, ApiError> {
     let now = timestamp::now();
     let mut params = parse(query.as_deref().unwrap_or_default(), caller.org_id, now)?;
     if let Some(link) = &params.link {
-        params.filter.link_id = Some(find_own_link(&state, &caller, link).await?.id);
+        params.filter.link_id = Some(operations::find_own(&state, &caller, link).await?.id);
     }
     let Some(_running) = state.insights.try_start(caller.org_id) else {
         return Err(ApiError::Busy {

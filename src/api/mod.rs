@@ -2,10 +2,8 @@
 //! shape for every error, including those the router and layers produce themselves.
 
 mod body;
-mod fields;
 mod insight;
 mod short;
-mod short_input;
 
 use axum::{
     Router,

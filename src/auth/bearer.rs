@@ -1,5 +1,6 @@
 //! The /api/v1 gate: reads `Authorization: Bearer <token>`, checks the token, charges the
-//! request to the token's daily quota, and stamps every response with the quota headers.
+//! request to the token's daily quota, puts the [`Caller`] in the request, and stamps every
+//! response with the quota headers.
 
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ use axum::{
 };
 
 use crate::{
-    auth::token,
+    auth::{Caller, Credential, token},
     error::ApiError,
     quota::DailyQuota,
     state::AppState,
@@ -22,14 +23,6 @@ use crate::{
 /// `last_used_at` is written at most this often per token, to spare the database a write
 /// per request.
 const LAST_USED_RESOLUTION_MS: Millis = 60_000;
-
-/// Who a request acts as: one user in one organization, through one token.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller {
-    pub token_id: i64,
-    pub org_id: i64,
-    pub user_id: i64,
-}
 
 /// Middleware for every /api/v1 route (and its 404/405 fallbacks).
 pub async fn authenticate(
@@ -51,9 +44,10 @@ pub async fn authenticate(
     {
         Ok(Some(used)) => {
             request.extensions_mut().insert(Caller {
-                token_id: auth.id,
                 org_id: auth.org_id,
                 user_id: auth.user_id,
+                role: auth.role,
+                via: Credential::Token(auth.id),
             });
             (next.run(request).await, DailyQuota::after(limit, used, now))
         }

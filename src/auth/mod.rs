@@ -2,7 +2,9 @@
 //! authenticates every /api/v1 request and charges it to the token's daily quota.
 
 mod bearer;
+mod caller;
 pub mod password;
 pub mod token;
 
-pub use bearer::{Caller, authenticate};
+pub use bearer::authenticate;
+pub use caller::{Caller, Credential};

@@ -7,13 +7,18 @@ use argon2::{
 };
 use rand::distr::{Alphanumeric, SampleString};
 
+/// Hashing failed (the argon2 library refused its input, or the blocking task died).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot hash a password: {0}")]
+pub struct HashError(String);
+
 /// A PHC-format argon2id hash of `password`.
-pub fn hash(password: &str) -> anyhow::Result<String> {
+pub fn hash(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))
+        .map_err(|e| HashError(e.to_string()))
 }
 
 /// Whether `password` matches a stored hash.
@@ -31,8 +36,10 @@ pub fn generate() -> String {
 }
 
 /// [`hash`] off the async executor.
-pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash(&password)).await?
+pub async fn hash_blocking(password: String) -> Result<String, HashError> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| HashError(e.to_string()))?
 }
 
 #[cfg(test)]

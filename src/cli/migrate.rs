@@ -6,7 +6,7 @@ use crate::{
 };
 
 pub async fn run(database: DatabaseArgs) -> anyhow::Result<()> {
-    let store = Store::open(&database.database_url, Pools::for_command()).await?;
+    let store = Store::open(database.database_url.expose(), Pools::for_command()).await?;
     store.close().await;
     eprintln!("migrations applied ({:?})", store.backend());
     Ok(())

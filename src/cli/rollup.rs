@@ -7,7 +7,7 @@ use crate::{
 };
 
 pub async fn run(database: DatabaseArgs) -> anyhow::Result<()> {
-    let store = Store::open(&database.database_url, Pools::for_command()).await?;
+    let store = Store::open(database.database_url.expose(), Pools::for_command()).await?;
     let started = std::time::Instant::now();
     let days = roll_up_closed_days(&store, crate::timestamp::now()).await?;
     store.close().await;

@@ -13,7 +13,7 @@ use crate::{
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::from_args(&args)?;
-    let store = Store::open(&args.database.database_url, settings.pools).await?;
+    let store = Store::open(args.database.database_url.expose(), settings.pools).await?;
     if let Some(first) = bootstrap::first_start(&store, &args.bootstrap).await? {
         eprintln!(
             "{}",

@@ -1,7 +1,5 @@
 //! `openpxl token create | list | revoke`
 
-use anyhow::{Context, bail};
-
 use crate::{
     accounts::{self, TokenRequest},
     config::TokenCommand,
@@ -19,7 +17,7 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<()> {
             expires_in_days,
             database,
         } => {
-            let store = Store::open(&database.database_url, Pools::for_command()).await?;
+            let store = Store::open(database.database_url.expose(), Pools::for_command()).await?;
             let issued = accounts::issue_token(
                 &store,
                 TokenRequest {
@@ -41,27 +39,21 @@ pub async fn run(command: TokenCommand) -> anyhow::Result<()> {
             );
         }
         TokenCommand::List { org, database } => {
-            let store = Store::open(&database.database_url, Pools::for_command()).await?;
-            let org_id = store
-                .find_org_id(&org)
-                .await?
-                .with_context(|| format!("no organization called {org:?}"))?;
+            let store = Store::open(database.database_url.expose(), Pools::for_command()).await?;
+            let org_id = accounts::org_by_name(&store, &org).await?;
             let now = timestamp::now();
             let tokens = store.list_tokens(org_id, utc_day(now)).await?;
             store.close().await;
             print!("{}", table(&tokens, now));
         }
         TokenCommand::Revoke { id, database } => {
-            let store = Store::open(&database.database_url, Pools::for_command()).await?;
-            let revoked = store.revoke_token(id, timestamp::now()).await?;
-            let exists = revoked || store.token_exists(id).await?;
+            let store = Store::open(database.database_url.expose(), Pools::for_command()).await?;
+            let revoked = accounts::revoke_token(&store, id).await;
             store.close().await;
-            match (revoked, exists) {
-                (true, _) => println!("revoked token {id}"),
-                (false, true) => println!("token {id} was already revoked"),
-                (false, false) => {
-                    bail!("no token with id {id}; `openpxl token list --org O` shows the ids")
-                }
+            if revoked? {
+                println!("revoked token {id}");
+            } else {
+                println!("token {id} was already revoked");
             }
         }
     }

@@ -29,7 +29,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     } else {
         None
     };
-    let store = Store::open(&database.database_url, Pools::for_command()).await?;
+    let store = Store::open(database.database_url.expose(), Pools::for_command()).await?;
     let role = match role {
         RoleArg::Owner => Role::Owner,
         RoleArg::Admin => Role::Admin,

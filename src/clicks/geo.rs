@@ -4,7 +4,6 @@
 
 use std::{collections::BTreeMap, net::IpAddr, path::Path};
 
-use anyhow::Context;
 use maxminddb::Reader;
 use serde::Deserialize;
 
@@ -52,13 +51,20 @@ struct City<'a> {
     names: Option<BTreeMap<&'a str, &'a str>>,
 }
 
+/// The GeoIP database could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the GeoIP database {path} (OPENPXL_GEOIP_DB): {source}")]
+pub struct GeoIpError {
+    path: String,
+    #[source]
+    source: maxminddb::MaxMindDbError,
+}
+
 impl GeoIp {
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let reader = Reader::open_readfile(path).with_context(|| {
-            format!(
-                "cannot read the GeoIP database {} (OPENPXL_GEOIP_DB)",
-                path.display()
-            )
+    pub fn open(path: &Path) -> Result<Self, GeoIpError> {
+        let reader = Reader::open_readfile(path).map_err(|source| GeoIpError {
+            path: path.display().to_string(),
+            source,
         })?;
         Ok(Self { reader })
     }

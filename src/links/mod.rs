@@ -1,6 +1,9 @@
 //! Short links as the rest of the program sees them, and the rules their fields obey.
 
+pub mod fields;
 mod host;
+pub mod input;
+pub mod operations;
 mod route;
 mod web_url;
 
@@ -26,6 +29,8 @@ pub struct ShortLink {
     pub description: Option<String>,
     pub image: Option<String>,
     pub favicon: Option<String>,
+    /// Who created it (`None` for links made before creators were recorded).
+    pub created_by: Option<i64>,
     pub clicks: i64,
     pub created_at: Millis,
     pub updated_at: Millis,

@@ -5,7 +5,7 @@
 
 use sqlx::{Any, Transaction};
 
-use super::{Store, is_unique_violation, transaction::in_transaction};
+use super::{OnUnique, Store, transaction::in_transaction};
 use crate::links::ShortLink;
 
 /// Why a link could not take its route.
@@ -19,15 +19,6 @@ pub enum RouteError {
     Retired,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-}
-
-/// A live-link unique violation is the route being taken; anything else stays an error.
-fn route_taken(error: sqlx::Error) -> RouteError {
-    if is_unique_violation(&error) {
-        RouteError::Taken
-    } else {
-        RouteError::Database(error)
-    }
 }
 
 /// Claims `domain`/`route` for `org_id` unless another organization has it.
@@ -58,7 +49,8 @@ async fn claim_route(
 /// A link with its click counter: `updated_at` is the later of the link's own last change
 /// and its last click.
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
-       l.title, l.description, l.image, l.favicon, COALESCE(c.clicks, 0) AS clicks, l.created_at, \
+       l.title, l.description, l.image, l.favicon, l.created_by, COALESCE(c.clicks, 0) AS clicks, \
+       l.created_at, \
        CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
          AS updated_at \
      FROM links l LEFT JOIN link_counters c ON c.link_id = l.id";
@@ -67,6 +59,8 @@ const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destinati
 #[derive(Debug, Clone)]
 pub struct NewLink {
     pub org_id: i64,
+    /// The user who creates it.
+    pub created_by: i64,
     pub domain: String,
     pub route: String,
     pub destination: String,
@@ -100,7 +94,7 @@ impl Store {
             insert_link_row(tx, link, now).await.map(Some)
         })
         .await
-        .map_err(route_taken)?;
+        .on_unique(|| RouteError::Taken)?;
         inserted.ok_or(RouteError::Retired)
     }
 
@@ -192,7 +186,7 @@ impl Store {
             update_link_row(tx, link.id, changes, now).await.map(Ok)
         })
         .await
-        .map_err(route_taken)??;
+        .on_unique(|| RouteError::Taken)??;
         match updated {
             Some(id) => Ok(self.link_by_id(id).await?),
             None => Ok(None),
@@ -248,10 +242,11 @@ async fn insert_link_row(
 ) -> Result<ShortLink, sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
-                                image, favicon, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+                                image, favicon, created_at, updated_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
-                       image, favicon, CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
+                       image, favicon, created_by, CAST(0 AS BIGINT) AS clicks, created_at, \
+                       updated_at",
     )
     .bind(link.org_id)
     .bind(&link.domain)
@@ -263,6 +258,7 @@ async fn insert_link_row(
     .bind(&link.image)
     .bind(&link.favicon)
     .bind(now)
+    .bind(link.created_by)
     .fetch_one(&mut **tx)
     .await
 }

@@ -32,7 +32,6 @@ pub use users::Role;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
-use anyhow::Context;
 use sqlx::{
     AnyPool, Executor,
     any::{AnyConnectOptions, AnyPoolOptions},
@@ -51,18 +50,41 @@ pub enum Backend {
 
 impl Backend {
     /// Which backend a `DATABASE_URL` names.
-    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+    pub fn of_url(url: &str) -> Result<Self, OpenError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres)
         } else if url.starts_with("sqlite:") {
             Ok(Self::Sqlite)
         } else {
-            anyhow::bail!(
-                "unsupported database URL (scheme must be postgres:// or sqlite://), \
-                 e.g. DATABASE_URL=sqlite://openpxl.db"
-            )
+            Err(OpenError::UnsupportedUrl)
         }
     }
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "unsupported database URL (scheme must be postgres:// or sqlite://), \
+         e.g. DATABASE_URL=sqlite://openpxl.db"
+    )]
+    UnsupportedUrl,
+    #[error("invalid DATABASE_URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    #[error("cannot create the SQLite database file {path}: {source}")]
+    CreateFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the {backend:?} database: {source}")]
+    Connect {
+        backend: Backend,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 /// How many connections a [`Store`] may open, and how long analytics may take.
@@ -116,7 +138,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Connects (creating a SQLite file if missing, readable by its owner only). Does not
     /// migrate.
-    pub async fn connect(url: &str, pools: Pools) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, pools: Pools) -> Result<Self, OpenError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let url = match backend {
@@ -126,12 +148,13 @@ impl Store {
             }
             Backend::Postgres => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url).context("invalid DATABASE_URL")?;
+        let options = AnyConnectOptions::from_str(&url).map_err(OpenError::InvalidUrl)?;
+        let connect_error = |source| OpenError::Connect { backend, source };
         let health = Arc::new(WriteHealth::default());
         let pool = any_pool(backend, pools.main, None, health.clone())
             .connect_with(options.clone())
             .await
-            .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+            .map_err(connect_error)?;
         let analytics = any_pool(
             backend,
             pools.analytics,
@@ -140,7 +163,7 @@ impl Store {
         )
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot connect to the {backend:?} database"))?;
+        .map_err(connect_error)?;
         let bulk = match backend {
             Backend::Postgres => Some(
                 PgPoolOptions::new()
@@ -148,7 +171,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(&url)
                     .await
-                    .context("cannot connect to the Postgres database")?,
+                    .map_err(connect_error)?,
             ),
             Backend::Sqlite => None,
         };
@@ -163,19 +186,16 @@ impl Store {
     }
 
     /// Applies the migrations of this backend that have not run yet.
-    pub async fn migrate(&self) -> anyhow::Result<()> {
+    pub async fn migrate(&self) -> Result<(), OpenError> {
         let migrator = match self.backend {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
             Backend::Sqlite => &SQLITE_MIGRATIONS,
         };
-        migrator
-            .run(&self.pool)
-            .await
-            .context("database migration failed")
+        Ok(migrator.run(&self.pool).await?)
     }
 
     /// Connects and migrates: what every command does first.
-    pub async fn open(url: &str, pools: Pools) -> anyhow::Result<Self> {
+    pub async fn open(url: &str, pools: Pools) -> Result<Self, OpenError> {
         let store = Self::connect(url, pools).await?;
         store.migrate().await?;
         Ok(store)
@@ -302,9 +322,21 @@ fn sqlite_url_creating_file(url: &str) -> String {
     }
 }
 
-/// Whether a database error is a unique-constraint violation (a taken name or route).
-pub fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+/// Turns a unique-constraint violation (a taken name, e-mail, domain, route, token) into the
+/// caller's own error — the one place where that happens — and keeps any other error a
+/// database error. Inserting and mapping the violation, rather than checking first, is
+/// what makes "taken" exact under concurrency.
+pub trait OnUnique<T> {
+    fn on_unique<E: From<sqlx::Error>>(self, taken: impl FnOnce() -> E) -> Result<T, E>;
+}
+
+impl<T> OnUnique<T> for Result<T, sqlx::Error> {
+    fn on_unique<E: From<sqlx::Error>>(self, taken: impl FnOnce() -> E) -> Result<T, E> {
+        self.map_err(|error| match &error {
+            sqlx::Error::Database(e) if e.is_unique_violation() => taken(),
+            _ => error.into(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use super::OpenError;
 
 /// Creates the database file of a `sqlite:` URL with mode 0600 if it does not exist yet
 /// (unless the URL opens it in memory or says how to open it with `mode=`).
-pub fn create_private(url: &str) -> anyhow::Result<()> {
+pub fn create_private(url: &str) -> Result<(), OpenError> {
     let Some(path) = file_path(url) else {
         return Ok(());
     };
@@ -19,8 +19,10 @@ pub fn create_private(url: &str) -> anyhow::Result<()> {
         warn_if_readable_by_others(path);
         return Ok(());
     }
-    create_owner_only(path)
-        .with_context(|| format!("cannot create the SQLite database file {}", path.display()))
+    create_owner_only(path).map_err(|source| OpenError::CreateFile {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// The file a `sqlite:` URL names, if it names one that may be created.

@@ -8,6 +8,9 @@ pub struct TokenAuth {
     pub id: i64,
     pub org_id: i64,
     pub user_id: i64,
+    /// The user's role in the organization (memberships).
+    #[sqlx(try_from = "String")]
+    pub role: super::Role,
     pub daily_limit: Option<i64>,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -70,8 +73,11 @@ impl Store {
         digest: &[u8],
     ) -> Result<Option<TokenAuth>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT id, org_id, user_id, daily_limit, expires_at, revoked_at, last_used_at \
-             FROM api_tokens WHERE digest = $1",
+            "SELECT t.id, t.org_id, t.user_id, m.role, t.daily_limit, t.expires_at, \
+                    t.revoked_at, t.last_used_at \
+             FROM api_tokens t \
+             JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.user_id \
+             WHERE t.digest = $1",
         )
         .bind(digest.to_vec())
         .fetch_optional(&self.pool)

@@ -1,13 +1,14 @@
-//! The fields a client may send to create or update a short link, validated all at once.
+//! The fields of a short link as a client sends them — to the API as JSON or a form, or
+//! from a dashboard form — each validated on its own, all at once: one rule set for both
+//! front doors.
+
+use serde_json::{Map, Value};
 
 use super::{
-    body::Payload,
-    fields::{BodyReader, Field},
+    Host, Route, WebUrl,
+    fields::{Field, FieldReader},
 };
-use crate::{
-    error::ApiError,
-    links::{Host, Route, WebUrl},
-};
+use crate::operation_error::OperationError;
 
 pub const MAX_TITLE_CHARS: usize = 500;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
@@ -22,7 +23,7 @@ pub enum Purpose {
 /// A short-link body after validation of each field on its own. Checks that need the
 /// database (domain ownership, redirect loops, taken routes) come after.
 #[derive(Debug)]
-pub struct ShortInput {
+pub struct LinkInput {
     pub domain: Field<Host>,
     pub route: Field<Route>,
     pub destination: Field<WebUrl>,
@@ -33,15 +34,25 @@ pub struct ShortInput {
     pub favicon: Field<String>,
 }
 
-impl ShortInput {
-    /// Reads the fields of SPEC §4; unknown and read-only fields are ignored.
-    pub fn read(payload: Payload, purpose: Purpose) -> Result<Self, ApiError> {
-        let mut body = BodyReader::new(payload);
+impl LinkInput {
+    /// Reads the fields of the short object (docs/API.md §4.1); unknown and read-only fields
+    /// are ignored. `is_form`: the values came from a form.
+    pub fn read(
+        fields: Map<String, Value>,
+        is_form: bool,
+        purpose: Purpose,
+    ) -> Result<Self, OperationError> {
+        let mut body = FieldReader::new(fields, is_form);
         let problems_before = body.problem_count();
         let destination = match body.text("destination") {
-            Field::Given(text) => Field::Given(body.check(WebUrl::parse("destination", &text))),
+            Field::Given(text) => {
+                Field::Given(body.check("destination", WebUrl::parse("destination", &text)))
+            }
             Field::Null if purpose == Purpose::Update => {
-                body.problem("destination cannot be removed; give the new URL instead".into());
+                body.problem(
+                    "destination",
+                    "destination cannot be removed; give the new URL instead".into(),
+                );
                 Field::Absent
             }
             // A destination of the wrong type was reported already; it is not also "missing".
@@ -49,6 +60,7 @@ impl ShortInput {
                 if purpose == Purpose::Create && body.problem_count() == problems_before =>
             {
                 body.problem(
+                    "destination",
                     "destination is required: give the absolute http(s) URL the link redirects to"
                         .into(),
                 );
@@ -58,19 +70,19 @@ impl ShortInput {
         };
         let domain = body
             .text("domain")
-            .map(|text| body.check(Host::parse(&text)));
+            .map(|text| body.check("domain", Host::parse(&text)));
         let route = body
             .text("route")
-            .map(|text| body.check(Route::parse(&text)));
+            .map(|text| body.check("route", Route::parse(&text)));
         let consent = body.boolean("consent");
         let title = body.bounded_text("title", MAX_TITLE_CHARS);
         let description = body.bounded_text("description", MAX_DESCRIPTION_CHARS);
         let image = body
             .text("image")
-            .map(|text| body.check(web_url("image", &text)));
+            .map(|text| body.check("image", web_url("image", &text)));
         let favicon = body
             .text("favicon")
-            .map(|text| body.check(web_url("favicon", &text)));
+            .map(|text| body.check("favicon", web_url("favicon", &text)));
         body.finish()?;
         // Every `None` inside a `Given` was reported above, so `finish` has returned already.
         Ok(Self {
@@ -101,21 +113,14 @@ fn flatten<T>(field: Field<Option<T>>) -> Field<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
-    fn read(value: Value, purpose: Purpose) -> Result<ShortInput, Vec<String>> {
+    fn read(value: Value, purpose: Purpose) -> Result<LinkInput, Vec<String>> {
         let Value::Object(fields) = value else {
             panic!("test bodies are objects")
         };
-        ShortInput::read(
-            Payload {
-                fields,
-                is_form: false,
-            },
-            purpose,
-        )
-        .map_err(|e| match e {
-            ApiError::BadRequest(problems) => problems,
+        LinkInput::read(fields, false, purpose).map_err(|e| match e {
+            OperationError::Invalid(problems) => problems.into_iter().map(|p| p.message).collect(),
             other => panic!("unexpected {other:?}"),
         })
     }

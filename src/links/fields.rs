@@ -1,10 +1,10 @@
-//! Reading typed fields out of a request body, collecting one sentence per bad field so a
-//! client learns about every mistake at once.
+//! Reading typed fields out of a request — a JSON body, or a form of the API or the
+//! dashboard — collecting one problem per bad field, named, so a client learns about every
+//! mistake at once and a form can show each next to its field.
 
 use serde_json::{Map, Value};
 
-use super::body::Payload;
-use crate::error::ApiError;
+use crate::operation_error::{FieldProblem, OperationError};
 
 /// A field of a request body: missing, explicitly `null`, or given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,18 +41,20 @@ impl<T> Field<T> {
     }
 }
 
-/// A body being read; errors accumulate until [`BodyReader::finish`].
-pub struct BodyReader {
+/// Fields being read; problems accumulate until [`FieldReader::finish`].
+pub struct FieldReader {
     fields: Map<String, Value>,
     is_form: bool,
-    problems: Vec<String>,
+    problems: Vec<FieldProblem>,
 }
 
-impl BodyReader {
-    pub fn new(payload: Payload) -> Self {
+impl FieldReader {
+    /// `is_form`: the values came from a form, which carries only strings (`"true"` is a
+    /// boolean, an empty value means "not set").
+    pub fn new(fields: Map<String, Value>, is_form: bool) -> Self {
         Self {
-            fields: payload.fields,
-            is_form: payload.is_form,
+            fields,
+            is_form,
             problems: Vec::new(),
         }
     }
@@ -62,43 +64,50 @@ impl BodyReader {
         self.problems.len()
     }
 
-    pub fn problem(&mut self, sentence: String) {
-        self.problems.push(sentence);
+    pub fn problem(&mut self, field: &'static str, message: String) {
+        self.problems.push(FieldProblem { field, message });
     }
 
-    /// Records the error of a validation, keeping the value of a success.
-    pub fn check<T>(&mut self, result: Result<T, String>) -> Option<T> {
-        result.map_err(|sentence| self.problem(sentence)).ok()
+    /// Records the error of a validation of `field`, keeping the value of a success.
+    pub fn check<T>(&mut self, field: &'static str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.problem(field, message)).ok()
     }
 
     /// A string field. In a form, an empty value means "not set".
-    pub fn text(&mut self, name: &str) -> Field<String> {
+    pub fn text(&mut self, name: &'static str) -> Field<String> {
         match self.fields.remove(name) {
             None => Field::Absent,
             Some(Value::Null) => Field::Null,
             Some(Value::String(text)) if self.is_form && text.is_empty() => Field::Null,
             Some(Value::String(text)) if text.chars().any(is_forbidden_control) => {
-                self.problem(format!(
-                    "{name} must not contain control characters such as NUL; remove them"
-                ));
+                self.problem(
+                    name,
+                    format!("{name} must not contain control characters such as NUL; remove them"),
+                );
                 Field::Absent
             }
             Some(Value::String(text)) => Field::Given(text),
             Some(other) => {
-                self.problem(format!("{name} must be a string (got {})", kind_of(&other)));
+                self.problem(
+                    name,
+                    format!("{name} must be a string (got {})", kind_of(&other)),
+                );
                 Field::Absent
             }
         }
     }
 
     /// A string field of at most `max_chars` characters.
-    pub fn bounded_text(&mut self, name: &str, max_chars: usize) -> Field<String> {
+    pub fn bounded_text(&mut self, name: &'static str, max_chars: usize) -> Field<String> {
         match self.text(name) {
             Field::Given(text) if text.chars().count() > max_chars => {
-                self.problem(format!(
-                    "{name} is {} characters long; at most {max_chars} are allowed",
-                    text.chars().count()
-                ));
+                self.problem(
+                    name,
+                    format!(
+                        "{name} is {} characters long; at most {max_chars} are allowed",
+                        text.chars().count()
+                    ),
+                );
                 Field::Absent
             }
             other => other,
@@ -106,7 +115,7 @@ impl BodyReader {
     }
 
     /// A boolean field: `true`/`false`, or their text forms (as forms send them).
-    pub fn boolean(&mut self, name: &str) -> Field<bool> {
+    pub fn boolean(&mut self, name: &'static str) -> Field<bool> {
         let parsed = match self.fields.remove(name) {
             None => return Field::Absent,
             Some(Value::Null) => return Field::Null,
@@ -122,18 +131,18 @@ impl BodyReader {
         match parsed {
             Some(value) => Field::Given(value),
             None => {
-                self.problem(format!("{name} must be true or false"));
+                self.problem(name, format!("{name} must be true or false"));
                 Field::Absent
             }
         }
     }
 
-    /// Ends reading: a 400 listing every problem, if there were any.
-    pub fn finish(self) -> Result<(), ApiError> {
+    /// Ends reading: every problem, if there were any.
+    pub fn finish(self) -> Result<(), OperationError> {
         if self.problems.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::BadRequest(self.problems))
+            Err(OperationError::Invalid(self.problems))
         }
     }
 }
@@ -159,11 +168,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn reader(value: Value, is_form: bool) -> BodyReader {
+    fn reader(value: Value, is_form: bool) -> FieldReader {
         let Value::Object(fields) = value else {
             panic!("test bodies are objects")
         };
-        BodyReader::new(Payload { fields, is_form })
+        FieldReader::new(fields, is_form)
     }
 
     #[test]
@@ -180,14 +189,18 @@ mod tests {
         let mut body = reader(json!({"title": 5, "consent": "maybe"}), false);
         body.text("title");
         body.boolean("consent");
-        let Err(ApiError::BadRequest(problems)) = body.finish() else {
+        let Err(OperationError::Invalid(problems)) = body.finish() else {
             panic!("expected 400")
         };
+        let named: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.field, p.message.as_str()))
+            .collect();
         assert_eq!(
-            problems,
+            named,
             [
-                "title must be a string (got a number)",
-                "consent must be true or false"
+                ("title", "title must be a string (got a number)"),
+                ("consent", "consent must be true or false")
             ]
         );
     }

@@ -1,0 +1,15 @@
+//! Organizations, users, memberships, API tokens and custom domains: the operations the
+//! CLI, the first start, the dashboard and the tests share, so there is one way to make
+//! each and one sentence for each way it can fail ([`OperationError`]).
+
+mod domains;
+mod orgs;
+mod tokens;
+mod users;
+
+pub use domains::add_domain;
+pub use orgs::{create_org, ensure_org, org_by_name, org_name};
+pub use tokens::{IssuedToken, TokenRequest, issue_token, revoke_token};
+pub use users::{check_password, email, ensure_member, ensure_user, set_password};
+
+pub use crate::operation_error::OperationError;
