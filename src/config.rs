@@ -331,6 +331,29 @@ mod tests {
     }
 
     #[test]
+    fn the_parsed_configuration_shows_no_secret() {
+        let cli = Cli::try_parse_from([
+            "openpxl",
+            "serve",
+            "--database-url",
+            "postgres://openpxl:db-pass-123@db.internal/openpxl",
+            "--bootstrap-token",
+            "bootstrap-token-0123456789abcdef0123456789",
+            "--bootstrap-password",
+            "owner-pass-456",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        for secret in ["db-pass-123", "bootstrap-token-0123", "owner-pass-456"] {
+            assert!(!shown.contains(secret), "Debug shows {secret}: {shown}");
+        }
+        assert!(
+            shown.contains("db.internal"),
+            "the rest is still there: {shown}"
+        );
+    }
+
+    #[test]
     fn no_subcommand_means_serve_with_defaults() {
         let cli = Cli::try_parse_from(["openpxl"]).unwrap();
         assert!(cli.command.is_none());

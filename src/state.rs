@@ -9,7 +9,7 @@ use crate::{
         ClickRecorder, Enricher, RecorderConfig,
         geo::{GeoIp, GeoIpError},
     },
-    config::{ServeArgs, defaults},
+    config::ServeArgs,
     link_cache::{LinkResolver, invalidation},
     links::Host,
     server::ConnectionLimits,
@@ -79,38 +79,6 @@ impl Settings {
                 analytics_timeout: Duration::from_secs(args.analytics_timeout),
             },
         })
-    }
-
-    /// The defaults, on `default_domain` (for tests and embedding).
-    pub fn with_default_domain(default_domain: &str) -> Self {
-        let request_timeout = Duration::from_secs(defaults::REQUEST_TIMEOUT_SECS);
-        Self {
-            default_domain: default_domain.to_owned(),
-            daily_limit: defaults::DAILY_LIMIT,
-            request_timeout,
-            max_body_bytes: defaults::MAX_BODY_BYTES,
-            geoip_db: None,
-            trust_proxy: false,
-            serve_any_host: false,
-            link_cache_size: defaults::LINK_CACHE_SIZE,
-            recorder: RecorderConfig {
-                max_pending: defaults::CLICK_BUFFER as usize,
-                ..RecorderConfig::default()
-            },
-            shutdown_timeout: Duration::from_secs(defaults::SHUTDOWN_TIMEOUT_SECS),
-            connections: ConnectionLimits {
-                max_connections: defaults::MAX_CONNECTIONS,
-                header_read_timeout: Duration::from_secs(defaults::HEADER_READ_TIMEOUT_SECS),
-                drain_timeout: request_timeout,
-            },
-            analytics_timeout: Duration::from_secs(defaults::ANALYTICS_TIMEOUT_SECS),
-            insight_concurrency: defaults::INSIGHT_CONCURRENCY,
-            pools: Pools {
-                main: defaults::DB_MAX_CONNECTIONS,
-                analytics: defaults::DB_ANALYTICS_CONNECTIONS,
-                analytics_timeout: Duration::from_secs(defaults::ANALYTICS_TIMEOUT_SECS),
-            },
-        }
     }
 }
 

@@ -2,10 +2,10 @@
 //! temporary directory, or a new Postgres database when `TEST_DATABASE_URL` is set), with
 //! one helper per endpoint.
 
-use std::time::Duration;
-
+use clap::Parser;
 use openpxl::{
     accounts::{self, TokenRequest},
+    config::{Cli, Command},
     state::{AppState, Settings},
     store::Store,
 };
@@ -138,13 +138,16 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The server's settings as the real option parser makes them, with only the domain
+/// given (the database and the address are the test's own): every default is the one
+/// `openpxl serve` uses.
 pub fn test_settings() -> Settings {
-    let mut settings = Settings::with_default_domain(DEFAULT_DOMAIN);
-    settings.pools.main = 8;
-    settings.pools.analytics = 4;
-    // Short enough that a test waiting on a batch never waits long; tests still flush.
-    settings.recorder.flush_interval = Duration::from_millis(50);
-    settings
+    let cli = Cli::try_parse_from(["openpxl", "serve", "--default-domain", DEFAULT_DOMAIN])
+        .expect("the test command line parses");
+    let Some(Command::Serve(args)) = cli.command else {
+        unreachable!("`openpxl serve` is the serve command")
+    };
+    Settings::from_args(&args).expect("the default settings are valid")
 }
 
 /// One running server process (in this test's runtime).

@@ -10,6 +10,7 @@ mod cli;
 mod clicks;
 mod connections;
 mod crash;
+mod errors;
 mod faults;
 mod hardening;
 mod insight;
