@@ -1,4 +1,4 @@
-//! The daily request quota of a token (SPEC §3): the arithmetic and the response headers.
+//! The daily request quota of a token (docs/API.md §3): the arithmetic and the response headers.
 //!
 //! Counting happens in the database ([`crate::store::Store::take_quota`]); this module is
 //! pure, takes `now` as a parameter, and is unit-tested on its own.

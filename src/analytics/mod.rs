@@ -1,4 +1,4 @@
-//! The insight object of `GET /api/v1/insight` (SPEC §6): recent, total and unique clicks,
+//! The insight object of `GET /api/v1/insight` (docs/API.md §6): recent, total and unique clicks,
 //! the per-day (or per-hour) series in the caller's time zone, and the breakdowns.
 //!
 //! Closed UTC days are read from the daily roll-ups where they answer the question exactly

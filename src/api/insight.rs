@@ -1,4 +1,4 @@
-//! `GET /api/v1/insight` (SPEC §6): the caller's analytics, with Pxl's query parameters.
+//! `GET /api/v1/insight` (docs/API.md §6): the caller's analytics, with Pxl's query parameters.
 
 use axum::{
     Json,

@@ -43,7 +43,7 @@ impl ShortLink {
     }
 }
 
-/// The short object of the Pxl API (SPEC §4), plus `domain` as an extension.
+/// The short object of the Pxl API (docs/API.md §4.1), plus `domain` as an extension.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShortLinkView {

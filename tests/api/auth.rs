@@ -1,4 +1,4 @@
-//! Bearer-token authentication (SPEC §2).
+//! Bearer-token authentication (docs/API.md §2).
 
 use openpxl::{auth::token, timestamp};
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! The `openpxl` command line (SPEC §7), run as a real process against the test database.
+//! The `openpxl` command line (docs/OPERATIONS.md, "Command line"), run as a real process against the test database.
 
 use std::{
     io::{BufRead, BufReader, Write},

@@ -1,4 +1,4 @@
-//! Click capture (SPEC §5–6): one click per human visit, bots recorded apart, enrichment,
+//! Click capture (docs/API.md §5–6): one click per human visit, bots recorded apart, enrichment,
 //! privacy of the visitor key, and nothing lost on shutdown, back-pressure or outages.
 
 use std::{net::IpAddr, path::PathBuf, time::Duration};

@@ -1,4 +1,4 @@
-//! `GET /api/v1/insight` (SPEC §6): every number of the insight object, computed by hand
+//! `GET /api/v1/insight` (docs/API.md §6): every number of the insight object, computed by hand
 //! for visits driven through the redirect, for each filter, and for zones with half-hour
 //! offsets and DST changes.
 

@@ -1,4 +1,4 @@
-//! Daily request quotas per token (SPEC §3), exact under concurrency and across instances.
+//! Daily request quotas per token (docs/API.md §3), exact under concurrency and across instances.
 
 use futures_util::future::join_all;
 use reqwest::{Method, Response};

@@ -1,4 +1,4 @@
-//! Redirects (SPEC §5): resolution by host and route, query merging, pages for crawlers
+//! Redirects (docs/API.md §5): resolution by host and route, query merging, pages for crawlers
 //! and people, and the cache staying true after changes.
 
 use reqwest::Method;

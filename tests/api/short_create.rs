@@ -1,4 +1,4 @@
-//! `POST /api/v1/short` (SPEC §4): creation, and every way a body can be wrong.
+//! `POST /api/v1/short` (docs/API.md §4): creation, and every way a body can be wrong.
 
 use futures_util::future::join_all;
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! Listing and fetching short links (SPEC §4): paging, the three ways to write an id, and
+//! Listing and fetching short links (docs/API.md §4): paging, the three ways to write an id, and
 //! tenant isolation.
 
 use reqwest::Method;

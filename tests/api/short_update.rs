@@ -1,4 +1,4 @@
-//! `PUT`/`PATCH`/`DELETE /api/v1/short/{id}` (SPEC §4): partial updates and deletion.
+//! `PUT`/`PATCH`/`DELETE /api/v1/short/{id}` (docs/API.md §4): partial updates and deletion.
 
 use reqwest::Method;
 use serde_json::{Value, json};

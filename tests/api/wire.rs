@@ -1,4 +1,4 @@
-//! Wire conventions (SPEC §1): gzip, JSON errors from the router itself, envelopes.
+//! Wire conventions (docs/API.md §1): gzip, JSON errors from the router itself, envelopes.
 
 use reqwest::Method;
 use serde_json::{Value, json};
