@@ -104,6 +104,11 @@ pub struct ServeArgs {
     #[arg(long, env = "OPENPXL_DEFAULT_DOMAIN", default_value = defaults::DEFAULT_DOMAIN)]
     pub default_domain: String,
 
+    /// The address people open the dashboard at, such as https://go.example.com (default:
+    /// http:// and the default domain). With https, session cookies are sent over HTTPS only.
+    #[arg(long, env = "OPENPXL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Requests per UTC day allowed to a token that has no limit of its own.
     #[arg(long, env = "OPENPXL_DAILY_LIMIT", default_value_t = defaults::DAILY_LIMIT,
           value_parser = clap::value_parser!(i64).range(1..))]
@@ -256,6 +261,19 @@ pub enum UserCommand {
         /// Their role in the organization.
         #[arg(long, value_enum, default_value = "member")]
         role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Reset a user's dashboard password (and sign them out everywhere).
+    ///
+    /// Without --password-stdin a random password is generated, printed on stdout, and must
+    /// be changed at the next sign-in.
+    SetPassword {
+        /// The user's e-mail address.
+        email: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,

@@ -23,6 +23,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod timestamp;
+pub mod web;
 
 use std::future::Future;
 
@@ -48,6 +49,10 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(probes)
         .nest("/api/v1", api::router(&state))
+        .nest(
+            "/dashboard",
+            web::router(&state).layer(http::timeout_layer(&state)),
+        )
         .fallback(not_found);
     http::with_common_layers(app)
         .merge(redirects)

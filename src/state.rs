@@ -5,6 +5,7 @@ use std::{ops::Deref, path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
     analytics::limiter::InsightLimiter,
+    auth::throttle::SignInThrottle,
     clicks::{
         ClickRecorder, Enricher, RecorderConfig,
         geo::{GeoIp, GeoIpError},
@@ -39,6 +40,15 @@ pub struct Settings {
     pub insight_concurrency: usize,
     /// The database connection pools to open.
     pub pools: Pools,
+    /// Where people open the dashboard (`OPENPXL_PUBLIC_URL`).
+    pub public_url: url::Url,
+}
+
+impl Settings {
+    /// Session cookies are `Secure` when the dashboard is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
 }
 
 /// An option the server cannot start with.
@@ -51,6 +61,7 @@ impl Settings {
         let default_domain = Host::parse(&args.default_domain)
             .map_err(|e| SettingsError(format!("OPENPXL_DEFAULT_DOMAIN: {e}")))?
             .into_string();
+        let public_url = public_url(args.public_url.as_deref(), &default_domain)?;
         Ok(Self {
             default_domain,
             daily_limit: args.daily_limit,
@@ -73,6 +84,7 @@ impl Settings {
             },
             analytics_timeout: Duration::from_secs(args.analytics_timeout),
             insight_concurrency: args.insight_concurrency,
+            public_url,
             pools: Pools {
                 main: args.database.db_max_connections,
                 analytics: args.database.db_analytics_connections,
@@ -82,6 +94,24 @@ impl Settings {
     }
 }
 
+/// `OPENPXL_PUBLIC_URL`, or http:// and the default domain.
+fn public_url(given: Option<&str>, default_domain: &str) -> Result<url::Url, SettingsError> {
+    let text = given.map_or_else(|| format!("http://{default_domain}/"), str::to_owned);
+    let url = url::Url::parse(&text).map_err(|e| {
+        SettingsError(format!(
+            "OPENPXL_PUBLIC_URL must be an absolute URL such as https://go.example.com ({e})"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(SettingsError(
+            "OPENPXL_PUBLIC_URL must be an http:// or https:// URL with a host, such as \
+             https://go.example.com"
+                .into(),
+        ));
+    }
+    Ok(url)
+}
+
 pub struct App {
     pub store: Store,
     pub settings: Settings,
@@ -89,6 +119,8 @@ pub struct App {
     pub clicks: ClickRecorder,
     /// Insight requests running per organization.
     pub insights: InsightLimiter,
+    /// Failed dashboard sign-ins, per account and per client address.
+    pub sign_ins: SignInThrottle,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -114,6 +146,7 @@ impl AppState {
             links,
             clicks,
             insights,
+            sign_ins: SignInThrottle::default(),
         })))
     }
 

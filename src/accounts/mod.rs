@@ -4,12 +4,14 @@
 
 mod domains;
 mod orgs;
+mod sign_in;
 mod tokens;
 mod users;
 
 pub use domains::add_domain;
 pub use orgs::{create_org, ensure_org, org_by_name, org_name};
+pub use sign_in::{WRONG_CREDENTIALS, change_password, verify_sign_in};
 pub use tokens::{IssuedToken, TokenRequest, issue_token, revoke_token};
-pub use users::{check_password, email, ensure_member, ensure_user, set_password};
+pub use users::{check_password, email, ensure_member, ensure_user, reset_password, set_password};
 
 pub use crate::operation_error::OperationError;

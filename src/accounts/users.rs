@@ -94,7 +94,30 @@ pub async fn set_password(
     let hash = password::hash_blocking(password)
         .await
         .map_err(|e| OperationError::Internal(e.to_string()))?;
-    store.set_password_hash(user_id, &hash).await?;
+    store.set_password_hash(user_id, &hash, false).await?;
+    Ok(())
+}
+
+/// Resets the password of the user with this e-mail and ends their sessions. `must_change`:
+/// they choose their own at the next sign-in.
+pub async fn reset_password(
+    store: &Store,
+    email_address: &str,
+    password: String,
+    must_change: bool,
+) -> Result<(), OperationError> {
+    let email = email(email_address)?;
+    let user_id = store.find_user_id(&email).await?.ok_or_else(|| {
+        OperationError::NotFound(format!(
+            "no user {email}; create one with `openpxl user create --email {email} --org ORG`"
+        ))
+    })?;
+    check_password(&password)?;
+    let hash = password::hash_blocking(password)
+        .await
+        .map_err(|e| OperationError::Internal(e.to_string()))?;
+    store.set_password_hash(user_id, &hash, must_change).await?;
+    store.delete_user_sessions(user_id, None).await?;
     Ok(())
 }
 

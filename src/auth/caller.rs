@@ -13,6 +13,8 @@ use crate::{error::ApiError, store::Role};
 pub enum Credential {
     /// An API token (its id).
     Token(i64),
+    /// A dashboard session.
+    Session,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

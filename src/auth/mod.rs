@@ -4,6 +4,7 @@
 mod bearer;
 mod caller;
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 pub use bearer::authenticate;

@@ -30,6 +30,21 @@ pub fn verify(password: &str, stored_hash: &str) -> bool {
     })
 }
 
+/// [`verify`] off the async executor. Without a stored hash it verifies against a fixed
+/// one anyway, so an unknown account takes as long as a wrong password.
+pub async fn verify_blocking(password: String, stored_hash: Option<String>) -> bool {
+    let known = stored_hash.is_some();
+    let stored = stored_hash.unwrap_or_else(|| DUMMY_HASH.clone());
+    let matches = tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false);
+    known && matches
+}
+
+/// A hash of nothing anyone knows, for [`verify_blocking`] without an account.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash(&generate()).unwrap_or_default());
+
 /// A random password for accounts created without one.
 pub fn generate() -> String {
     Alphanumeric.sample_string(&mut rand::rng(), 20)

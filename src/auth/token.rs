@@ -21,6 +21,14 @@ const DISPLAY_LEN: usize = TOKEN_PREFIX.len() + 6;
 /// Shortest token accepted from `OPENPXL_BOOTSTRAP_TOKEN`.
 pub const MIN_CHOSEN_TOKEN_LEN: usize = 32;
 
+/// 256 random bits from the OS CSPRNG (session ids, form tokens).
+pub fn random_secret() -> [u8; 32] {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    OsRng.unwrap_err().fill_bytes(&mut bytes);
+    bytes
+}
+
 /// A token's secret text. `Debug` never prints it.
 pub struct TokenSecret(String);
 

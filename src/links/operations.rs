@@ -99,6 +99,42 @@ pub async fn list(
     )?)
 }
 
+/// A page of the organization's live links that contain `words` in their route,
+/// destination or title, newest first, and how many match in all.
+pub async fn search(
+    state: &AppState,
+    caller: &Caller,
+    words: &str,
+    take: i64,
+    skip: i64,
+) -> Result<(Vec<ShortLink>, i64), OperationError> {
+    if words.trim().is_empty() {
+        return list(state, caller, take, skip).await;
+    }
+    Ok(state
+        .store
+        .search_links(caller.org_id, words.trim(), take, skip)
+        .await?)
+}
+
+/// The caller's link with this internal id (the dashboard's addresses use it).
+pub async fn find_by_number(
+    state: &AppState,
+    caller: &Caller,
+    link_id: i64,
+) -> Result<ShortLink, OperationError> {
+    state
+        .store
+        .find_link_by_id(caller.org_id, link_id)
+        .await?
+        .ok_or_else(|| OperationError::NotFound(format!("link {link_id} not found")))
+}
+
+/// Whether the caller may change or delete a link (for showing the buttons).
+pub fn may_edit(caller: &Caller, link: &ShortLink) -> bool {
+    may_change(caller, link).is_ok()
+}
+
 /// Changes the fields an update input has; the others stay.
 pub async fn update(
     state: &AppState,

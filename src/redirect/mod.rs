@@ -196,7 +196,7 @@ async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<S
 /// `X-Forwarded-For` line (a proxy may append a line of its own rather than extend the
 /// client's); earlier entries come from the client and could be forged. Used for GeoIP
 /// and the visitor key only.
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     if state.settings.trust_proxy
         && let Some(last_line) = headers.get_all("x-forwarded-for").iter().next_back()
         && let Ok(forwarded) = last_line.to_str()

@@ -20,6 +20,14 @@ impl Store {
         .await
     }
 
+    /// The organization's own domains, by name.
+    pub async fn org_domains(&self, org_id: i64) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT host FROM domains WHERE org_id = $1 ORDER BY host")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
     /// The organization that owns `host`, if any does.
     pub async fn domain_owner(&self, host: &str) -> Result<Option<i64>, sqlx::Error> {
         sqlx::query_scalar("SELECT org_id FROM domains WHERE host = $1")

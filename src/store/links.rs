@@ -162,6 +162,54 @@ impl Store {
             .await
     }
 
+    /// A page of the organization's live links whose route, destination or title contains
+    /// `words` (case-insensitive), newest first, and how many match in all.
+    pub async fn search_links(
+        &self,
+        org_id: i64,
+        words: &str,
+        take: i64,
+        skip: i64,
+    ) -> Result<(Vec<ShortLink>, i64), sqlx::Error> {
+        let pattern = format!("%{}%", escape_like(&words.to_lowercase()));
+        let matching = "l.org_id = $1 AND l.deleted_at IS NULL AND \
+             (LOWER(l.route) LIKE $2 ESCAPE '\\' OR LOWER(l.destination) LIKE $2 ESCAPE '\\' \
+              OR LOWER(COALESCE(l.title, '')) LIKE $2 ESCAPE '\\')";
+        let page = format!(
+            "{LINK_SELECT} WHERE {matching} ORDER BY l.created_at DESC, l.id DESC \
+             LIMIT $3 OFFSET $4"
+        );
+        let links = sqlx::query_as(&page)
+            .bind(org_id)
+            .bind(&pattern)
+            .bind(take)
+            .bind(skip)
+            .fetch_all(&self.pool)
+            .await?;
+        let count = format!("SELECT COUNT(*) FROM links l WHERE {matching}");
+        let total = sqlx::query_scalar(&count)
+            .bind(org_id)
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((links, total))
+    }
+
+    /// The organization's live link with this internal id.
+    pub async fn find_link_by_id(
+        &self,
+        org_id: i64,
+        link_id: i64,
+    ) -> Result<Option<ShortLink>, sqlx::Error> {
+        let sql =
+            format!("{LINK_SELECT} WHERE l.org_id = $1 AND l.id = $2 AND l.deleted_at IS NULL");
+        sqlx::query_as(&sql)
+            .bind(org_id)
+            .bind(link_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     pub async fn count_links(&self, org_id: i64) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT COUNT(*) FROM links WHERE org_id = $1 AND deleted_at IS NULL")
             .bind(org_id)
@@ -232,6 +280,18 @@ impl Store {
         let sql = format!("{LINK_SELECT} WHERE l.deleted_at IS NULL ORDER BY l.id DESC LIMIT $1");
         sqlx::query_as(&sql).bind(limit).fetch_all(&self.pool).await
     }
+}
+
+/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// The link row itself.

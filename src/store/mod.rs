@@ -15,6 +15,7 @@ mod insight;
 mod links;
 mod orgs;
 pub mod rollups;
+mod sessions;
 mod sql;
 mod sqlite_file;
 mod tokens;
@@ -27,8 +28,9 @@ pub use db_bool::DbBool;
 pub use error_kind::{is_about_the_data, is_unavailable};
 pub use health::WriteHealth;
 pub use links::{LinkChanges, NewLink, RouteError};
+pub use sessions::SessionRow;
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
-pub use users::Role;
+pub use users::{Membership, Role, SignInUser};
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 

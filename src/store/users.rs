@@ -49,6 +49,22 @@ impl fmt::Display for Role {
     }
 }
 
+/// A user about to sign in.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignInUser {
+    pub id: i64,
+    pub password_hash: Option<String>,
+}
+
+/// One organization of a user, with the user's role in it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub org_id: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+}
+
 impl Store {
     /// Creates a user; a taken e-mail is a unique violation.
     pub async fn insert_user(
@@ -74,13 +90,52 @@ impl Store {
             .await
     }
 
-    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+    /// Sets a password hash; `must_change`: the person must choose their own at the next
+    /// sign-in (someone else chose this one).
+    pub async fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(hash)
+            .bind(must_change)
             .bind(user_id)
             .execute(&self.pool)
             .await
             .map(|_| ())
+    }
+
+    /// What signing in needs to know about the user with this e-mail.
+    pub async fn find_user_for_sign_in(
+        &self,
+        email: &str,
+    ) -> Result<Option<SignInUser>, sqlx::Error> {
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The password hash of a user.
+    pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map(Option::flatten)
+    }
+
+    /// The organizations a user belongs to, by name.
+    pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<Membership>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT o.id AS org_id, o.name, m.role FROM memberships m \
+             JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Adds a user to an organization; an existing membership keeps its role.

@@ -1,0 +1,444 @@
+//! The links pages: the searchable, paginated table; a link's page; the create and edit
+//! forms (the API's own rules and sentences, shown next to each field); deleting with a
+//! confirmation. Every change goes through `links::operations`, as the API's does.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{
+    error::WebError,
+    form::SignedForm,
+    page::{self, Layout},
+    session::Signed,
+};
+use crate::{
+    links::{
+        ShortLink,
+        input::{LinkInput, Purpose},
+        operations,
+    },
+    operation_error::OperationError,
+    state::AppState,
+    timestamp,
+};
+
+const PER_PAGE: i64 = 25;
+
+/// A link as the pages show it.
+pub struct LinkView {
+    pub number: i64,
+    pub short: String,
+    pub url: String,
+    pub destination: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub favicon: Option<String>,
+    pub consent: bool,
+    pub clicks: i64,
+    pub created_iso: String,
+    pub created_day: String,
+}
+
+impl LinkView {
+    pub fn new(state: &AppState, link: ShortLink) -> Self {
+        let scheme = state.settings.public_url.scheme();
+        let created_iso = timestamp::iso(link.created_at);
+        Self {
+            number: link.id,
+            url: format!("{scheme}://{}/{}", link.domain, link.route),
+            short: link.short_id(),
+            destination: link.destination,
+            title: link.title,
+            description: link.description,
+            image: link.image,
+            favicon: link.favicon,
+            consent: link.consent,
+            clicks: link.clicks,
+            created_day: created_iso[..10].to_owned(),
+            created_iso,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/links.html")]
+struct LinksPage {
+    layout: Layout,
+    links: Vec<LinkView>,
+    q: String,
+    total: i64,
+    page: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    notice: Option<String>,
+    api_base: String,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    page: Option<String>,
+    deleted: Option<String>,
+}
+
+fn page_href(q: &str, page: i64) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if !q.is_empty() {
+        query.append_pair("q", q);
+    }
+    query.append_pair("page", &page.to_string());
+    format!("/dashboard/links?{}", query.finish())
+}
+
+/// `GET /dashboard/links?q=&page=`
+pub async fn index(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let q = query.q.trim().to_owned();
+    let (links, total) = operations::search(
+        &state,
+        &signed.caller,
+        &q,
+        PER_PAGE,
+        (page - 1).saturating_mul(PER_PAGE),
+    )
+    .await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let view = LinksPage {
+        layout: Layout::new(&state, &signed, "links").await?,
+        links: links
+            .into_iter()
+            .map(|l| LinkView::new(&state, l))
+            .collect(),
+        total,
+        page,
+        pages,
+        previous: (page > 1).then(|| page_href(&q, page - 1)),
+        next: (page < pages).then(|| page_href(&q, page + 1)),
+        q,
+        notice: query.deleted.map(|short| format!("Deleted {short}.")),
+        api_base: state
+            .settings
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+    };
+    Ok(page::ok(view.render()))
+}
+
+/// The values of the form's fields, as typed.
+#[derive(Debug, Default)]
+struct FormValues {
+    domain: String,
+    route: String,
+    destination: String,
+    title: String,
+    description: String,
+    image: String,
+    favicon: String,
+    consent: bool,
+}
+
+impl FormValues {
+    fn of_link(link: &ShortLink) -> Self {
+        Self {
+            domain: link.domain.clone(),
+            route: link.route.clone(),
+            destination: link.destination.clone(),
+            title: link.title.clone().unwrap_or_default(),
+            description: link.description.clone().unwrap_or_default(),
+            image: link.image.clone().unwrap_or_default(),
+            favicon: link.favicon.clone().unwrap_or_default(),
+            consent: link.consent,
+        }
+    }
+
+    fn of_form(form: &SignedForm) -> Self {
+        Self {
+            domain: form.text("domain"),
+            route: form.text("route"),
+            destination: form.text("destination"),
+            title: form.text("title"),
+            description: form.text("description"),
+            image: form.text("image"),
+            favicon: form.text("favicon"),
+            consent: matches!(form.get("consent"), Some("true" | "on")),
+        }
+    }
+
+    /// The fields as the link input reader takes them (a form: empty means "not set").
+    fn as_fields(&self, editing: bool) -> Map<String, Value> {
+        let mut fields = Map::new();
+        let texts = [
+            ("route", &self.route),
+            ("destination", &self.destination),
+            ("title", &self.title),
+            ("description", &self.description),
+            ("image", &self.image),
+            ("favicon", &self.favicon),
+        ];
+        for (name, value) in texts {
+            fields.insert(name.into(), Value::String(value.clone()));
+        }
+        if !editing {
+            fields.insert("domain".into(), Value::String(self.domain.clone()));
+        }
+        // An unticked box is not sent by the browser: it means false.
+        fields.insert("consent".into(), Value::Bool(self.consent));
+        fields
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/link_form.html")]
+struct LinkFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    submit: &'static str,
+    cancel: String,
+    editing: bool,
+    domains: Vec<String>,
+    form: FormValues,
+    errors: HashMap<&'static str, String>,
+}
+
+/// The domains a new link may go on: the server's, then the organization's own.
+async fn usable_domains(state: &AppState, org_id: i64) -> Result<Vec<String>, WebError> {
+    let mut domains = vec![state.settings.default_domain.clone()];
+    domains.extend(state.store.org_domains(org_id).await?);
+    Ok(domains)
+}
+
+/// An operation's refusal as messages next to the fields (`form` for the rest).
+fn field_errors(error: OperationError) -> Result<HashMap<&'static str, String>, WebError> {
+    match error {
+        OperationError::Invalid(problems) => Ok(problems
+            .into_iter()
+            .map(|p| (known_field(p.field), p.message))
+            .collect()),
+        OperationError::Conflict(message) => Ok(HashMap::from([("route", message)])),
+        other => Err(other.into()),
+    }
+}
+
+fn known_field(field: &'static str) -> &'static str {
+    match field {
+        "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon" => field,
+        _ => "form",
+    }
+}
+
+/// `GET /dashboard/links/new`
+pub async fn new(State(state): State<AppState>, signed: Signed) -> Result<Response, WebError> {
+    let domains = usable_domains(&state, signed.caller.org_id).await?;
+    let page = LinkFormPage {
+        layout: Layout::new(&state, &signed, "links").await?,
+        heading: "New link".into(),
+        action: "/dashboard/links".into(),
+        submit: "Create link",
+        cancel: "/dashboard/links".into(),
+        editing: false,
+        form: FormValues {
+            domain: domains[0].clone(),
+            ..FormValues::default()
+        },
+        domains,
+        errors: HashMap::new(),
+    };
+    Ok(page::ok(page.render()))
+}
+
+/// `POST /dashboard/links`
+pub async fn create(State(state): State<AppState>, form: SignedForm) -> Result<Response, WebError> {
+    let values = FormValues::of_form(&form);
+    let signed = &form.signed;
+    let created = match LinkInput::read(values.as_fields(false), true, Purpose::Create) {
+        Ok(input) => operations::create(&state, &signed.caller, input).await,
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(link) => {
+            Ok(Redirect::to(&format!("/dashboard/links/{}?created=1", link.id)).into_response())
+        }
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let page = LinkFormPage {
+                layout: Layout::new(&state, signed, "links").await?,
+                heading: "New link".into(),
+                action: "/dashboard/links".into(),
+                submit: "Create link",
+                cancel: "/dashboard/links".into(),
+                editing: false,
+                domains: usable_domains(&state, signed.caller.org_id).await?,
+                form: values,
+                errors,
+            };
+            Ok(page::html(StatusCode::BAD_REQUEST, page.render()))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/link.html")]
+struct LinkPage {
+    layout: Layout,
+    link: LinkView,
+    editable: bool,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    created: Option<String>,
+    updated: Option<String>,
+}
+
+/// `GET /dashboard/links/{number}`
+pub async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(number): Path<i64>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, WebError> {
+    let link = operations::find_by_number(&state, &signed.caller, number).await?;
+    let notice = if query.created.is_some() {
+        Some("Link created.".to_owned())
+    } else {
+        query.updated.map(|_| "Changes saved.".to_owned())
+    };
+    let page = LinkPage {
+        layout: Layout::new(&state, &signed, "links").await?,
+        editable: operations::may_edit(&signed.caller, &link),
+        link: LinkView::new(&state, link),
+        notice,
+    };
+    Ok(page::ok(page.render()))
+}
+
+fn edit_page(
+    layout: Layout,
+    number: i64,
+    form: FormValues,
+    errors: HashMap<&'static str, String>,
+) -> LinkFormPage {
+    LinkFormPage {
+        layout,
+        heading: format!("Edit {}/{}", form.domain, form.route),
+        action: format!("/dashboard/links/{number}"),
+        submit: "Save changes",
+        cancel: format!("/dashboard/links/{number}"),
+        editing: true,
+        domains: Vec::new(),
+        form,
+        errors,
+    }
+}
+
+/// `GET /dashboard/links/{number}/edit`
+pub async fn edit(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(number): Path<i64>,
+) -> Result<Response, WebError> {
+    let link = operations::find_by_number(&state, &signed.caller, number).await?;
+    if !operations::may_edit(&signed.caller, &link) {
+        return Err(forbidden(&link));
+    }
+    let layout = Layout::new(&state, &signed, "links").await?;
+    let page = edit_page(layout, number, FormValues::of_link(&link), HashMap::new());
+    Ok(page::ok(page.render()))
+}
+
+fn forbidden(link: &ShortLink) -> WebError {
+    WebError::Forbidden(format!(
+        "{} was created by someone else in your organization; as a member you may change and \
+         delete only the links you created.",
+        link.short_id()
+    ))
+}
+
+/// `POST /dashboard/links/{number}`: saves the edit form.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+    form: SignedForm,
+) -> Result<Response, WebError> {
+    let signed = &form.signed;
+    let link = operations::find_by_number(&state, &signed.caller, number).await?;
+    let mut values = FormValues::of_form(&form);
+    values.domain = link.domain.clone();
+    let updated = match LinkInput::read(values.as_fields(true), true, Purpose::Update) {
+        Ok(input) => operations::update(&state, &signed.caller, &link.short_id(), input).await,
+        Err(error) => Err(error),
+    };
+    match updated {
+        Ok(link) => {
+            Ok(Redirect::to(&format!("/dashboard/links/{}?updated=1", link.id)).into_response())
+        }
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let layout = Layout::new(&state, signed, "links").await?;
+            let page = edit_page(layout, number, values, errors);
+            Ok(page::html(StatusCode::BAD_REQUEST, page.render()))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/link_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    link: LinkView,
+}
+
+/// `GET /dashboard/links/{number}/delete`: the confirmation.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(number): Path<i64>,
+) -> Result<Response, WebError> {
+    let link = operations::find_by_number(&state, &signed.caller, number).await?;
+    if !operations::may_edit(&signed.caller, &link) {
+        return Err(forbidden(&link));
+    }
+    let page = DeletePage {
+        layout: Layout::new(&state, &signed, "links").await?,
+        link: LinkView::new(&state, link),
+    };
+    Ok(page::ok(page.render()))
+}
+
+/// `POST /dashboard/links/{number}/delete`
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(number): Path<i64>,
+    form: SignedForm,
+) -> Result<Response, WebError> {
+    let caller = &form.signed.caller;
+    let link = operations::find_by_number(&state, caller, number).await?;
+    let deleted = operations::delete(&state, caller, &link.short_id()).await?;
+    let short: String =
+        url::form_urlencoded::byte_serialize(deleted.short_id().as_bytes()).collect();
+    Ok(Redirect::to(&format!("/dashboard/links?deleted={short}")).into_response())
+}
