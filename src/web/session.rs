@@ -132,7 +132,7 @@ async fn find(
         return Ok(None);
     };
     let now = timestamp::now();
-    if now - row.last_seen_at > IDLE_LIMIT || now - row.created_at > ABSOLUTE_LIMIT {
+    if expired(row.created_at, row.last_seen_at, now) {
         state.store.delete_session(&digest).await?;
         return Ok(None);
     }
@@ -166,6 +166,11 @@ async fn find(
         must_change_password: row.must_change_password,
     };
     Ok(Some((caller, session)))
+}
+
+/// Whether a session created and last used at these times has ended at `now`.
+fn expired(created_at: Millis, last_seen_at: Millis, now: Millis) -> bool {
+    now - last_seen_at > IDLE_LIMIT || now - created_at > ABSOLUTE_LIMIT
 }
 
 /// Where a page that needs a signed-in person sends everyone else.
@@ -210,4 +215,18 @@ pub fn client_address(
     peer: std::net::SocketAddr,
 ) -> std::net::IpAddr {
     crate::redirect::client_ip(state, headers, peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_end_when_idle_or_too_old() {
+        let day = 24 * 3600 * 1000;
+        assert!(!expired(0, 0, day));
+        assert!(!expired(0, 20 * day, 26 * day), "busy and young enough");
+        assert!(expired(0, 0, 8 * day), "idle for more than a week");
+        assert!(expired(0, 30 * day, 31 * day), "older than thirty days");
+    }
 }

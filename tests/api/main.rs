@@ -10,6 +10,8 @@ mod cli;
 mod clicks;
 mod connections;
 mod crash;
+mod dashboard;
+mod dashboard_helpers;
 mod errors;
 mod faults;
 mod hardening;
