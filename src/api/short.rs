@@ -4,7 +4,8 @@
 use axum::{
     Json,
     extract::{Path, RawQuery, State},
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 
 use super::{Data, body::Payload};
@@ -14,8 +15,9 @@ use crate::{
     links::{
         ShortLink, ShortLinkView,
         input::{LinkInput, Purpose},
-        operations,
+        operations, qr,
     },
+    operation_error::OperationError,
     state::AppState,
 };
 
@@ -99,13 +101,33 @@ fn paging(query: &str) -> Result<(i64, i64), ApiError> {
     }
 }
 
-/// `GET /api/v1/short/{id}`
+/// `GET /api/v1/short/{id}`, and `GET /api/v1/short/{id}/qr` (an openpxl extension: the
+/// link's QR code). A path ending in `/qr` is the code of the link before it if there is
+/// one; otherwise it names a link whose route is `qr`.
 pub async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<LinkResponse, ApiError> {
-    Ok(respond(operations::find_own(&state, &caller, &id).await?))
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    if let Some(link_id) = id.strip_suffix("/qr") {
+        match operations::find_own(&state, &caller, link_id).await {
+            Ok(link) => return qr_code(&state, &link, query.as_deref().unwrap_or_default()),
+            Err(OperationError::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(respond(operations::find_own(&state, &caller, &id).await?).into_response())
+}
+
+/// A link's QR code, drawn as the query asks.
+fn qr_code(state: &AppState, link: &ShortLink, query: &str) -> Result<Response, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+    let options = qr::QrOptions::parse(&pairs)?;
+    let (content_type, bytes) =
+        qr::render(&link.url(state.settings.public_url.scheme()), &options)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
 /// `PUT` and `PATCH /api/v1/short/{id}`: both change only the fields present.

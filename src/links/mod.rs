@@ -4,6 +4,7 @@ pub mod fields;
 mod host;
 pub mod input;
 pub mod operations;
+pub mod qr;
 mod route;
 mod web_url;
 
@@ -40,6 +41,11 @@ impl ShortLink {
     /// `<domain>/<route>`: the link's id on the wire.
     pub fn short_id(&self) -> String {
         format!("{}/{}", self.domain, self.route)
+    }
+
+    /// The short URL people open, with the scheme the server is reached by.
+    pub fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://{}/{}", self.domain, self.route)
     }
 }
 

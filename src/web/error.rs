@@ -37,7 +37,7 @@ impl From<OperationError> for WebError {
     fn from(error: OperationError) -> Self {
         match error {
             OperationError::Invalid(_) | OperationError::Conflict(_) => {
-                Self::BadRequest(error.to_string())
+                Self::BadRequest(sentence(&error.to_string()))
             }
             OperationError::NotFound(message) => Self::NotFound(message),
             OperationError::Forbidden(message) => Self::Forbidden(message),
@@ -45,6 +45,20 @@ impl From<OperationError> for WebError {
             OperationError::Internal(message) => Self::Internal(message),
         }
     }
+}
+
+/// An operation's sentence as a page shows it: capitalized, ending with a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 #[derive(Template)]

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
-    http::StatusCode,
+    extract::{Path, Query, RawQuery, State},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::{
     links::{
         ShortLink,
         input::{LinkInput, Purpose},
-        operations,
+        operations, qr,
     },
     operation_error::OperationError,
     state::AppState,
@@ -54,7 +54,7 @@ impl LinkView {
         let created_iso = timestamp::iso(link.created_at);
         Self {
             number: link.id,
-            url: format!("{scheme}://{}/{}", link.domain, link.route),
+            url: link.url(scheme),
             short: link.short_id(),
             destination: link.destination,
             title: link.title,
@@ -403,6 +403,42 @@ pub async fn update(
             Ok(page::html(StatusCode::BAD_REQUEST, page.render()))
         }
     }
+}
+
+/// `GET /dashboard/links/{number}/qr?format=&size=&margin=&ecc=&fg=&bg=[&download=1]`:
+/// the link's QR code, as the API draws it; with `download`, as a file.
+pub async fn qr_code(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(number): Path<i64>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let link = operations::find_by_number(&state, &signed.caller, number).await?;
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let options = qr::QrOptions::parse(&pairs)?;
+    let (content_type, bytes) =
+        qr::render(&link.url(state.settings.public_url.scheme()), &options)?;
+    let mut response = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
+    if pairs.iter().any(|(k, _)| k == "download") {
+        let extension = match options.format {
+            qr::Format::Svg => "svg",
+            qr::Format::Png => "png",
+        };
+        let name = format!(
+            "qr-{}-{}.{extension}",
+            link.domain.replace(':', "_"),
+            link.route
+        );
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
+        }
+    }
+    Ok(response)
 }
 
 #[derive(Template)]

@@ -38,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/links/new", get(links::new))
         .route("/links/{number}", get(links::show).post(links::update))
         .route("/links/{number}/edit", get(links::edit))
+        .route("/links/{number}/qr", get(links::qr_code))
         .route(
             "/links/{number}/delete",
             get(links::confirm_delete).post(links::delete),

@@ -17,6 +17,7 @@ mod faults;
 mod hardening;
 mod insight;
 mod ops;
+mod qr;
 mod quota;
 mod redirect;
 mod rollups;
