@@ -25,6 +25,11 @@ impl From<OperationError> for ApiError {
             OperationError::Conflict(message) => Self::Conflict(message),
             OperationError::NotFound(message) => Self::NotFound(message),
             OperationError::Forbidden(message) => Self::Forbidden(message),
+            OperationError::Busy(message) => Self::Busy {
+                message,
+                retry_after_secs: 1,
+            },
+            OperationError::TimedOut(message) => Self::Unavailable(message),
             OperationError::Database(error) => error.into(),
             OperationError::Internal(message) => Self::Internal(message.into()),
         }

@@ -33,6 +33,12 @@ pub enum OperationError {
     /// The caller may see it but not do this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// Too many heavy requests of the organization at once (429, retry in a second).
+    #[error("{0}")]
+    Busy(String),
+    /// The work took longer than it may (503).
+    #[error("{0}")]
+    TimedOut(String),
     /// The database failed; whether it is unavailable or broken decides the status.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -4,7 +4,9 @@
 //! Closed UTC days are read from the daily roll-ups where they answer the question exactly
 //! ([`plan`], [`RollupRows`]); the rest of the range from the raw clicks; the two parts add.
 
+pub mod ask;
 pub mod limiter;
+pub mod params;
 pub mod plan;
 pub mod question;
 pub mod range;

@@ -17,6 +17,8 @@ pub enum WebError {
     BadRequest(String),
     Forbidden(String),
     NotFound(String),
+    /// 429: too many heavy requests at once.
+    Busy(String),
     /// 503: the database cannot serve right now.
     Unavailable(String),
     /// 500: logged; the page says only that something went wrong.
@@ -41,6 +43,8 @@ impl From<OperationError> for WebError {
             }
             OperationError::NotFound(message) => Self::NotFound(message),
             OperationError::Forbidden(message) => Self::Forbidden(message),
+            OperationError::Busy(message) => Self::Busy(sentence(&message)),
+            OperationError::TimedOut(message) => Self::Unavailable(message),
             OperationError::Database(error) => error.into(),
             OperationError::Internal(message) => Self::Internal(message),
         }
@@ -76,6 +80,7 @@ impl IntoResponse for WebError {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+            Self::Busy(m) => (StatusCode::TOO_MANY_REQUESTS, m.clone()),
             Self::Unavailable(cause) => {
                 tracing::error!(error = %cause, "dashboard page failed: the database is unavailable");
                 (

@@ -306,6 +306,7 @@ struct LinkPage {
     link: LinkView,
     editable: bool,
     notice: Option<String>,
+    panel: super::analytics::InsightPanel,
 }
 
 #[derive(Deserialize)]
@@ -314,14 +315,23 @@ pub struct ShowQuery {
     updated: Option<String>,
 }
 
-/// `GET /dashboard/links/{number}`
+/// `GET /dashboard/links/{number}`: the link, its analytics and its QR code.
 pub async fn show(
     State(state): State<AppState>,
     signed: Signed,
     Path(number): Path<i64>,
     Query(query): Query<ShowQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let link = operations::find_by_number(&state, &signed.caller, number).await?;
+    let panel = super::analytics::for_link(
+        &state,
+        &signed.caller,
+        number,
+        link.short_id(),
+        raw.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let notice = if query.created.is_some() {
         Some("Link created.".to_owned())
     } else {
@@ -332,6 +342,7 @@ pub async fn show(
         editable: operations::may_edit(&signed.caller, &link),
         link: LinkView::new(&state, link),
         notice,
+        panel,
     };
     Ok(page::ok(page.render()))
 }

@@ -8,7 +8,9 @@
 //! never calls the API's handlers, nor they its pages.
 
 pub mod account;
+pub mod analytics;
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod error;
 pub mod form;
@@ -39,6 +41,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/links/{number}", get(links::show).post(links::update))
         .route("/links/{number}/edit", get(links::edit))
         .route("/links/{number}/qr", get(links::qr_code))
+        .route("/links/{number}/live", get(analytics::live))
+        .route("/analytics", get(analytics::organization))
         .route(
             "/links/{number}/delete",
             get(links::confirm_delete).post(links::delete),
