@@ -2,8 +2,11 @@
 //! shape for every error, including those the router and layers produce themselves.
 
 mod body;
+mod domains;
 mod insight;
+mod members;
 mod short;
+mod tokens;
 
 use axum::{
     Router,
@@ -34,6 +37,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/short", get(short::list).post(short::create))
         .route("/insight", get(insight::insight))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/domains", get(domains::list).post(domains::add))
+        .route("/domains/{host}", axum::routing::delete(domains::remove))
+        .route("/members", get(members::list).post(members::add))
+        .route(
+            "/members/{id}",
+            axum::routing::patch(members::update).delete(members::remove),
+        )
         .route(
             "/short/{*id}",
             get(short::retrieve)

@@ -114,6 +114,27 @@ impl FieldReader {
         }
     }
 
+    /// A whole-number field: a JSON integer, or its text (as forms send it).
+    pub fn integer(&mut self, name: &'static str) -> Field<i64> {
+        let parsed = match self.fields.remove(name) {
+            None => return Field::Absent,
+            Some(Value::Null) => return Field::Null,
+            Some(Value::Number(number)) => number.as_i64(),
+            Some(Value::String(text)) if self.is_form && text.trim().is_empty() => {
+                return Field::Null;
+            }
+            Some(Value::String(text)) => text.trim().parse().ok(),
+            Some(_) => None,
+        };
+        match parsed {
+            Some(value) => Field::Given(value),
+            None => {
+                self.problem(name, format!("{name} must be a whole number"));
+                Field::Absent
+            }
+        }
+    }
+
     /// A boolean field: `true`/`false`, or their text forms (as forms send them).
     pub fn boolean(&mut self, name: &'static str) -> Field<bool> {
         let parsed = match self.fields.remove(name) {

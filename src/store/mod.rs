@@ -30,7 +30,7 @@ pub use health::WriteHealth;
 pub use links::{LinkChanges, NewLink, RouteError};
 pub use sessions::SessionRow;
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
-pub use users::{Membership, Role, SignInUser};
+pub use users::{Member, Membership, Role, SignInUser};
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 

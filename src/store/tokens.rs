@@ -21,6 +21,7 @@ pub struct TokenAuth {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenSummary {
     pub id: i64,
+    pub user_id: i64,
     pub name: String,
     pub display_prefix: String,
     pub email: String,
@@ -105,6 +106,15 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// The user a token of the organization belongs to, if the organization has it.
+    pub async fn token_user(&self, org_id: i64, token_id: i64) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1 AND org_id = $2")
+            .bind(token_id)
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     pub async fn token_exists(&self, token_id: i64) -> Result<bool, sqlx::Error> {
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM api_tokens WHERE id = $1")
             .bind(token_id)
@@ -134,7 +144,7 @@ impl Store {
         day: i64,
     ) -> Result<Vec<TokenSummary>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT t.id, t.name, t.display_prefix, u.email, t.daily_limit, t.created_at, \
+            "SELECT t.id, t.user_id, t.name, t.display_prefix, u.email, t.daily_limit, t.created_at, \
                     t.expires_at, t.revoked_at, t.last_used_at, COALESCE(q.count, 0) AS used_today \
              FROM api_tokens t \
              JOIN users u ON u.id = t.user_id \

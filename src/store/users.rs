@@ -49,6 +49,16 @@ impl fmt::Display for Role {
     }
 }
 
+/// A member of an organization, as the team page lists them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub created_at: i64,
+}
+
 /// A user about to sign in.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SignInUser {
@@ -125,6 +135,49 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map(Option::flatten)
+    }
+
+    /// The members of an organization, owners first, then by e-mail.
+    pub async fn members(&self, org_id: i64) -> Result<Vec<Member>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT u.id AS user_id, u.email, m.role, m.created_at FROM memberships m \
+             JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 \
+             ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.email",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// A user's role in an organization, if they are a member.
+    pub async fn role_in(&self, org_id: i64, user_id: i64) -> Result<Option<Role>, sqlx::Error> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
+                .bind(org_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(role.and_then(|r| r.parse().ok()))
+    }
+
+    pub async fn set_role(&self, org_id: i64, user_id: i64, role: Role) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// Removes a membership (and, by the foreign key, the member's tokens in it).
+    pub async fn delete_membership(&self, org_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// The organizations a user belongs to, by name.

@@ -12,12 +12,15 @@ pub mod analytics;
 pub mod assets;
 pub mod chart;
 pub mod csrf;
+pub mod domains;
 pub mod error;
 pub mod form;
 pub mod links;
 pub mod page;
 pub mod session;
 pub mod sign_in;
+pub mod team;
+pub mod tokens;
 
 use axum::{
     Router,
@@ -43,6 +46,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/links/{number}/qr", get(links::qr_code))
         .route("/links/{number}/live", get(analytics::live))
         .route("/analytics", get(analytics::organization))
+        .route("/tokens", get(tokens::index).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/domains", get(domains::index).post(domains::add))
+        .route("/domains/remove", post(domains::remove))
+        .route("/team", get(team::index).post(team::add))
+        .route("/team/{user}/role", post(team::change_role))
+        .route("/team/{user}/remove", post(team::remove))
         .route(
             "/links/{number}/delete",
             get(links::confirm_delete).post(links::delete),

@@ -20,6 +20,7 @@ mod ops;
 mod qr;
 mod quota;
 mod redirect;
+mod roles;
 mod rollups;
 mod short_create;
 mod short_read;
