@@ -28,7 +28,7 @@ fn asset(stem: &str, extension: &str, content_type: &'static str, body: &'static
     }
 }
 
-static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
     [
         asset(
             "dashboard",
@@ -42,6 +42,12 @@ static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_bytes!("../../assets/dashboard.js"),
         ),
+        asset(
+            "icon",
+            "svg",
+            "image/svg+xml",
+            include_bytes!("../../assets/icon.svg"),
+        ),
     ]
 });
 
@@ -53,6 +59,11 @@ pub fn stylesheet() -> String {
 /// The URL of the script.
 pub fn script() -> String {
     format!("/dashboard/assets/{}", ASSETS[1].name)
+}
+
+/// The URL of the icon.
+pub fn icon() -> String {
+    format!("/dashboard/assets/{}", ASSETS[2].name)
 }
 
 /// `GET /dashboard/assets/{name}`

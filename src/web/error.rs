@@ -69,6 +69,7 @@ fn sentence(text: &str) -> String {
 #[template(path = "dashboard/error.html")]
 struct ErrorPage<'a> {
     stylesheet: String,
+    icon: String,
     status: u16,
     title: &'a str,
     message: &'a str,
@@ -100,6 +101,7 @@ impl IntoResponse for WebError {
         };
         let page = ErrorPage {
             stylesheet: super::assets::stylesheet(),
+            icon: super::assets::icon(),
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             message: &message,

@@ -25,6 +25,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; scr
 pub struct Layout {
     pub stylesheet: String,
     pub script: String,
+    pub icon: String,
     pub email: String,
     pub csrf: String,
     pub orgs: Vec<Membership>,
@@ -50,6 +51,7 @@ impl Layout {
         Ok(Self {
             stylesheet: assets::stylesheet(),
             script: assets::script(),
+            icon: assets::icon(),
             email: signed.session.email.clone(),
             csrf: signed.session.csrf.clone(),
             orgs,

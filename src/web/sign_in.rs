@@ -34,6 +34,7 @@ const SIGN_IN_COOKIE: &str = "openpxl_sign_in";
 #[template(path = "dashboard/sign_in.html")]
 struct SignInPage {
     stylesheet: String,
+    icon: String,
     csrf: String,
     next: String,
     email: String,
@@ -84,6 +85,7 @@ fn form_page(
         .build();
     let page = SignInPage {
         stylesheet: assets::stylesheet(),
+        icon: assets::icon(),
         csrf: token,
         next,
         email,

@@ -12,6 +12,7 @@ mod connections;
 mod crash;
 mod dashboard;
 mod dashboard_helpers;
+mod e2e;
 mod errors;
 mod faults;
 mod hardening;
