@@ -24,10 +24,13 @@ RUN mkdir src \
     && cargo build --release --locked \
     && rm -rf src
 
-# 2. The real sources. `migrations/` and `templates/` must be here: `sqlx::migrate!` and
-#    askama embed them into the binary at compile time. (Add any future build.rs or other compile-time input here too.)
+# 2. The real sources. `migrations/`, `templates/`, `assets/` and `data/` must be here:
+#    `sqlx::migrate!`, askama and `include_bytes!` embed them into the binary at compile
+#    time. (Add any future build.rs or other compile-time input here too.)
 COPY migrations ./migrations
 COPY templates ./templates
+COPY assets ./assets
+COPY data ./data
 COPY src ./src
 # COPY keeps the files' original modification times, which can be older than the
 # placeholder build above; forget the placeholder's fingerprints so cargo rebuilds the
