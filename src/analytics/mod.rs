@@ -20,7 +20,7 @@ pub use range::{Bucket, DateRange};
 
 use crate::{
     analytics::question::{ClickFilter, Counts, Dimension, RollupRows},
-    store::Store,
+    store::{ClickValues, Store},
     timestamp::{Millis, utc_day},
 };
 use plan::{Piece, Split};
@@ -106,9 +106,19 @@ pub async fn insight(
         counts(store, filter, &split),
         series(store, filter, &buckets, &readable),
     )?;
-    // The breakdowns are independent queries: run them side by side on the pool.
+    // A small raw part (today, the partial days at the edges of a range in another zone)
+    // is read once for all nine breakdowns; otherwise each breakdown is its own query, and
+    // they run side by side on the pool.
+    let mut raw_parts = if small_raw_part(filter, &split) {
+        one_pass(&store.raw_click_values(filter, &split.raw).await?).map(Some)
+    } else {
+        Dimension::ALL.map(|_| None)
+    };
     let breakdowns = futures_util::future::try_join_all(
-        Dimension::ALL.map(|dimension| property(store, filter, dimension, &split)),
+        Dimension::ALL
+            .into_iter()
+            .zip(raw_parts.iter_mut())
+            .map(|(dimension, raw)| property(store, filter, dimension, &split, raw.take())),
     )
     .await?;
     let mut properties = Properties::default();
@@ -184,6 +194,14 @@ async fn series(
         .iter()
         .flat_map(|(_, pieces)| pieces.iter().map(|piece| piece.day()))
         .collect();
+    // Whole days are read from their day's value row; slot rows only for cut days.
+    let cut_days: BTreeSet<i64> = rolled_up
+        .iter()
+        .flat_map(|(_, pieces)| pieces.iter())
+        .filter(|piece| !matches!(piece, Piece::Whole(_)))
+        .map(|piece| piece.day())
+        .collect();
+    let whole_days: BTreeSet<i64> = days.difference(&cut_days).copied().collect();
     let days = plan::runs(days);
     let raw_bounds: Vec<(Millis, Millis)> = raw
         .iter()
@@ -193,10 +211,24 @@ async fn series(
         async {
             match &rows {
                 Some(rows) if !rows.per_traits => {
-                    let slots = store.rollup_slots(filter, &days).await?;
+                    let (cut_runs, whole_runs) =
+                        (plan::runs(cut_days.clone()), plan::runs(whole_days.clone()));
+                    let (slots, per_day) = tokio::try_join!(
+                        store.rollup_slots(filter, &cut_runs),
+                        store.rollup_per_day(filter, rows, &whole_runs),
+                    )?;
+                    let per_day: HashMap<i64, Counts> = per_day.into_iter().collect();
                     Ok(rolled_up
                         .iter()
-                        .map(|(_, pieces)| plan::count_pieces(pieces, &slots))
+                        .map(|(_, pieces)| {
+                            let (whole, cut): (Vec<Piece>, Vec<Piece>) = pieces
+                                .iter()
+                                .partition(|piece| whole_days.contains(&piece.day()));
+                            whole
+                                .iter()
+                                .filter_map(|piece| per_day.get(&piece.day()).copied())
+                                .fold(plan::count_pieces(&cut, &slots), add)
+                        })
                         .collect())
                 }
                 Some(rows) => {
@@ -230,22 +262,60 @@ async fn series(
     Ok(series)
 }
 
-/// One breakdown over a split range, in no particular order.
+/// The raw part of a split is read in one pass when every breakdown's rolled-up part is
+/// answered by roll-ups and the raw part spans at most this long.
+const ONE_PASS_MAX_MS: Millis = 2 * crate::timestamp::MILLIS_PER_DAY;
+
+fn small_raw_part(filter: &ClickFilter, split: &Split) -> bool {
+    let span: Millis = split.raw.iter().map(|(start, end)| end - start).sum();
+    !split.raw.is_empty()
+        && span <= ONE_PASS_MAX_MS
+        && Dimension::ALL
+            .iter()
+            .all(|d| RollupRows::for_question(filter, Some(*d)).is_some())
+}
+
+/// Every breakdown of a set of clicks, counted in one pass: clicks and distinct visitors
+/// per value, in the order of `Dimension::ALL`.
+fn one_pass(clicks: &[ClickValues]) -> [Vec<(String, Counts)>; 9] {
+    Dimension::ALL.map(|dimension| {
+        let mut per_value: HashMap<&str, (i64, std::collections::HashSet<&[u8]>)> = HashMap::new();
+        for click in clicks {
+            let entry = per_value.entry(click.value(dimension)).or_default();
+            entry.0 += 1;
+            entry.1.insert(&click.visitor);
+        }
+        per_value
+            .into_iter()
+            .map(|(value, (total, visitors))| {
+                let unique = i64::try_from(visitors.len()).unwrap_or(i64::MAX);
+                (value.to_owned(), Counts { total, unique })
+            })
+            .collect()
+    })
+}
+
+/// One breakdown over a split range, in no particular order. `raw`: its raw part, when it
+/// was counted already.
 async fn property(
     store: &Store,
     filter: &ClickFilter,
     dimension: Dimension,
     split: &Split,
+    raw: Option<Vec<(String, Counts)>>,
 ) -> Result<Vec<(String, Counts)>, sqlx::Error> {
     let Some(rows) = RollupRows::for_question(filter, Some(dimension)) else {
         return store
             .insight_property(filter, dimension, &[split.whole])
             .await;
     };
-    let (rolled, raw) = tokio::try_join!(
-        store.rollup_property(filter, &rows, &split.days),
-        store.insight_property(filter, dimension, &split.raw),
-    )?;
+    let (rolled, raw) =
+        tokio::try_join!(store.rollup_property(filter, &rows, &split.days), async {
+            match raw {
+                Some(raw) => Ok(raw),
+                None => store.insight_property(filter, dimension, &split.raw).await,
+            }
+        },)?;
     let mut merged: HashMap<String, Counts> = HashMap::new();
     for (value, counts) in rolled.into_iter().chain(raw) {
         let slot = merged.entry(value).or_default();
