@@ -63,7 +63,7 @@ case "$BACKEND" in
     seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE"
     ;;
   sqlite)
-    visitor_expr() { echo "CAST(v AS TEXT)"; }
+    visitor_expr() { echo "CAST(CAST(v AS TEXT) AS BLOB)"; }
     URL="sqlite://$WORK/dashboard.db"
     DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
     echo "== seeding $LINKS links and $CLICKS clicks (SQLite)"

@@ -65,7 +65,7 @@ case "$BACKEND" in
     time (seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE")
     ;;
   sqlite)
-    visitor_expr() { echo "CAST(v AS TEXT)"; }
+    visitor_expr() { echo "CAST(CAST(v AS TEXT) AS BLOB)"; }
     URL="sqlite://$WORK/insight.db"
     DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
     echo "== seeding $CLICKS clicks (SQLite)"

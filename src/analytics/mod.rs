@@ -20,7 +20,7 @@ pub use range::{Bucket, DateRange};
 
 use crate::{
     analytics::question::{ClickFilter, Counts, Dimension, RollupRows},
-    store::{ClickValues, Store},
+    store::Store,
     timestamp::{Millis, utc_day},
 };
 use plan::{Piece, Split};
@@ -106,19 +106,9 @@ pub async fn insight(
         counts(store, filter, &split),
         series(store, filter, &buckets, &readable),
     )?;
-    // A small raw part (today, the partial days at the edges of a range in another zone)
-    // is read once for all nine breakdowns; otherwise each breakdown is its own query, and
-    // they run side by side on the pool.
-    let mut raw_parts = if small_raw_part(filter, &split) {
-        one_pass(&store.raw_click_values(filter, &split.raw).await?).map(Some)
-    } else {
-        Dimension::ALL.map(|_| None)
-    };
+    // The breakdowns are independent queries: run them side by side on the pool.
     let breakdowns = futures_util::future::try_join_all(
-        Dimension::ALL
-            .into_iter()
-            .zip(raw_parts.iter_mut())
-            .map(|(dimension, raw)| property(store, filter, dimension, &split, raw.take())),
+        Dimension::ALL.map(|dimension| property(store, filter, dimension, &split)),
     )
     .await?;
     let mut properties = Properties::default();
@@ -262,47 +252,12 @@ async fn series(
     Ok(series)
 }
 
-/// The raw part of a split is read in one pass when every breakdown's rolled-up part is
-/// answered by roll-ups and the raw part spans at most this long.
-const ONE_PASS_MAX_MS: Millis = 2 * crate::timestamp::MILLIS_PER_DAY;
-
-fn small_raw_part(filter: &ClickFilter, split: &Split) -> bool {
-    let span: Millis = split.raw.iter().map(|(start, end)| end - start).sum();
-    !split.raw.is_empty()
-        && span <= ONE_PASS_MAX_MS
-        && Dimension::ALL
-            .iter()
-            .all(|d| RollupRows::for_question(filter, Some(*d)).is_some())
-}
-
-/// Every breakdown of a set of clicks, counted in one pass: clicks and distinct visitors
-/// per value, in the order of `Dimension::ALL`.
-fn one_pass(clicks: &[ClickValues]) -> [Vec<(String, Counts)>; 9] {
-    Dimension::ALL.map(|dimension| {
-        let mut per_value: HashMap<&str, (i64, std::collections::HashSet<&[u8]>)> = HashMap::new();
-        for click in clicks {
-            let entry = per_value.entry(click.value(dimension)).or_default();
-            entry.0 += 1;
-            entry.1.insert(&click.visitor);
-        }
-        per_value
-            .into_iter()
-            .map(|(value, (total, visitors))| {
-                let unique = i64::try_from(visitors.len()).unwrap_or(i64::MAX);
-                (value.to_owned(), Counts { total, unique })
-            })
-            .collect()
-    })
-}
-
-/// One breakdown over a split range, in no particular order. `raw`: its raw part, when it
-/// was counted already.
+/// One breakdown over a split range, in no particular order.
 async fn property(
     store: &Store,
     filter: &ClickFilter,
     dimension: Dimension,
     split: &Split,
-    raw: Option<Vec<(String, Counts)>>,
 ) -> Result<Vec<(String, Counts)>, sqlx::Error> {
     let Some(rows) = RollupRows::for_question(filter, Some(dimension)) else {
         return store

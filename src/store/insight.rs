@@ -14,38 +14,6 @@ use crate::{
     timestamp::Millis,
 };
 
-/// One click's visitor and breakdown values (in the order of `Dimension::ALL`).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ClickValues {
-    pub visitor: Vec<u8>,
-    pub country: String,
-    pub city: String,
-    pub device: String,
-    pub browser: String,
-    pub os: String,
-    pub source: String,
-    pub medium: String,
-    pub referrer: String,
-    pub language: String,
-}
-
-impl ClickValues {
-    /// The value of one breakdown.
-    pub fn value(&self, dimension: Dimension) -> &str {
-        match dimension {
-            Dimension::Country => &self.country,
-            Dimension::City => &self.city,
-            Dimension::Device => &self.device,
-            Dimension::Browser => &self.browser,
-            Dimension::Os => &self.os,
-            Dimension::Source => &self.source,
-            Dimension::Medium => &self.medium,
-            Dimension::Referrer => &self.referrer,
-            Dimension::Language => &self.language,
-        }
-    }
-}
-
 impl Store {
     /// Clicks and unique visitors in the `[start, end)` ranges (no query if there are none).
     pub async fn insight_counts(
@@ -154,25 +122,6 @@ impl Store {
         sql.push(&format!(" GROUP BY c.{column}"));
         let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))
-    }
-
-    /// Every breakdown value of the human clicks in the `[start, end)` ranges, one row per
-    /// click: for reading a small raw part (today's clicks) in one pass instead of a query
-    /// per breakdown.
-    pub async fn raw_click_values(
-        &self,
-        filter: &ClickFilter,
-        ranges: &[(Millis, Millis)],
-    ) -> Result<Vec<ClickValues>, sqlx::Error> {
-        if ranges.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(
-            "SELECT c.visitor, c.country, c.city, c.device, c.browser, c.os, c.source, c.medium, \
-             c.referrer, c.language FROM clicks c WHERE",
-        );
-        sql.filter(filter).spans("c.at", ranges, SpanEnd::Excluded);
-        sql.query_as().fetch_all(&self.analytics).await
     }
 
     /// Clicks and unique visitors of the rolled-up `days` (runs, both ends included).

@@ -27,7 +27,6 @@ pub use clicks::ClickRow;
 pub use db_bool::DbBool;
 pub use error_kind::{is_about_the_data, is_unavailable};
 pub use health::WriteHealth;
-pub use insight::ClickValues;
 pub use links::{LinkChanges, NewLink, RouteError};
 pub use sessions::SessionRow;
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};
