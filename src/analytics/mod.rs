@@ -264,13 +264,10 @@ async fn property(
             .insight_property(filter, dimension, &[split.whole])
             .await;
     };
-    let (rolled, raw) =
-        tokio::try_join!(store.rollup_property(filter, &rows, &split.days), async {
-            match raw {
-                Some(raw) => Ok(raw),
-                None => store.insight_property(filter, dimension, &split.raw).await,
-            }
-        },)?;
+    let (rolled, raw) = tokio::try_join!(
+        store.rollup_property(filter, &rows, &split.days),
+        store.insight_property(filter, dimension, &split.raw),
+    )?;
     let mut merged: HashMap<String, Counts> = HashMap::new();
     for (value, counts) in rolled.into_iter().chain(raw) {
         let slot = merged.entry(value).or_default();
