@@ -526,6 +526,14 @@ async fn the_pages_enforce_the_same_roles() {
         StatusCode::FORBIDDEN
     );
     admin.get("/dashboard/team").await;
+    let bad_email = admin
+        .post(
+            "/dashboard/team",
+            &[("email", "not an address"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(bad_email.status, StatusCode::BAD_REQUEST);
+    assert!(bad_email.contains("id=\"email-error\""));
     let added = admin
         .post(
             "/dashboard/team",
@@ -542,6 +550,13 @@ async fn the_pages_enforce_the_same_roles() {
         newbie.get("/dashboard/links").await.location.as_deref(),
         Some("/dashboard/account/password")
     );
+    let twice = admin
+        .post(
+            "/dashboard/team",
+            &[("email", "newbie@acme.test"), ("role", "member")],
+        )
+        .await;
+    assert!(twice.contains("already a member"));
     let crown = admin
         .post("/dashboard/team/1/role", &[("role", "owner")])
         .await;
