@@ -42,8 +42,23 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// How log lines are written to stderr: `text` for people, `json` (one JSON object per
+    /// line) for log collectors.
+    #[arg(long, env = "OPENPXL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text,
+          global = true)]
+    pub log_format: LogFormat,
+
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// The shape of log lines (`OPENPXL_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Plain text, coloured when stderr is a terminal.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod link_cache;
 pub mod links;
+pub mod logging;
 pub mod operation_error;
 pub mod ops;
 pub mod quota;

@@ -13,8 +13,8 @@ use crate::config::{Cli, Command};
 /// Runs what the command line asks for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => serve::run(cli.serve).await,
-        Some(Command::Serve(args)) => serve::run(args).await,
+        None => serve::run(cli.serve, cli.log_format).await,
+        Some(Command::Serve(args)) => serve::run(args, cli.log_format).await,
         Some(Command::Migrate(database)) => migrate::run(database).await,
         Some(Command::Rollup(database)) => rollup::run(database).await,
         Some(Command::Org(command)) => org::run(command).await,

@@ -6,19 +6,17 @@ use tokio::net::TcpListener;
 
 use crate::{
     bootstrap,
-    config::ServeArgs,
+    config::{LogFormat, ServeArgs},
     state::{AppState, Settings},
     store::Store,
 };
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let settings = Settings::from_args(&args)?;
     let store = Store::open(args.database.database_url.expose(), settings.pools).await?;
     if let Some(first) = bootstrap::first_start(&store, &args.bootstrap).await? {
-        eprintln!(
-            "{}",
-            first.banner(&format!("http://{}", settings.default_domain))
-        );
+        let banner = first.banner(&format!("http://{}", settings.default_domain));
+        print_banner(&banner, log_format);
     }
     let shutdown = shutdown_signal()?;
     let listener = TcpListener::bind(args.listen)
@@ -67,4 +65,25 @@ pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'st
         tokio::signal::ctrl_c().await.ok();
         tracing::info!("shutting down: finishing requests in flight");
     })
+}
+
+/// Prints the first-start banner on stderr, bypassing the log filter (whoever starts the
+/// server must see it whatever `RUST_LOG` says): as it is for text logs, as one JSON line
+/// of the same shape as the log lines for JSON logs.
+fn print_banner(banner: &str, format: LogFormat) {
+    match format {
+        LogFormat::Text => eprintln!("{banner}"),
+        LogFormat::Json => {
+            let now = time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            let line = serde_json::json!({
+                "timestamp": now,
+                "level": "WARN",
+                "fields": {"message": banner.trim()},
+                "target": "openpxl::bootstrap",
+            });
+            eprintln!("{line}");
+        }
+    }
 }

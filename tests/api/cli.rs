@@ -1,16 +1,18 @@
 //! The `openpxl` command line (docs/OPERATIONS.md, "Command line"), run as a real process against the test database.
 
 use std::{
-    io::{BufRead, BufReader, Write},
+    io::Write,
     process::{Command, Output, Stdio},
-    sync::mpsc,
     time::{Duration, Instant},
 };
 
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestDatabase, error_message};
+use crate::{
+    helpers::{TestApp, TestDatabase, error_message},
+    process::{start_serve, terminate},
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_openpxl");
 
@@ -277,71 +279,6 @@ fn every_subcommand_has_help() {
 }
 
 /// A running `openpxl serve`; killed if a test fails before stopping it.
-pub struct ServeProcess(pub Option<std::process::Child>);
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            child.kill().ok();
-            child.wait().ok();
-        }
-    }
-}
-
-/// Runs `openpxl serve` until its log says it is serving; returns the process, the
-/// address it listens on and everything it logged so far.
-pub fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (ServeProcess, String, String) {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("OPENPXL_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    let process = ServeProcess(Some(child));
-    std::thread::spawn(move || {
-        // Keep draining after the test stops listening, so the server never writes into a
-        // closed pipe.
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            lines_tx.send(line).ok();
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut log = String::new();
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = lines
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("server did not start:\n{log}"));
-        log.push_str(&line);
-        log.push('\n');
-        if let Some(at) = line.find("listen=") {
-            let address = line[at + 7..].split_whitespace().next().unwrap().to_owned();
-            return (process, address, log);
-        }
-    }
-}
-
-fn terminate(mut process: ServeProcess) {
-    let child = process.0.take().expect("running");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "graceful shutdown exits 0, got {:?}",
-        output.status
-    );
-}
-
 #[tokio::test]
 async fn the_first_start_creates_an_owner_and_prints_a_working_token_once() {
     let db = TestDatabase::new().await;

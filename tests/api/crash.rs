@@ -15,8 +15,8 @@ use openpxl::store::{Pools, Store};
 use serde_json::json;
 
 use crate::{
-    cli::start_serve,
     helpers::{CHROME_WINDOWS, TestDatabase},
+    process::start_serve,
 };
 
 #[tokio::test]
@@ -117,7 +117,7 @@ async fn kill_under_load(db: TestDatabase, slow_writes: bool) {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let mut child = process.0.take().unwrap();
+    let mut child = process.take_child();
     child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
     child.wait().unwrap();
     let elapsed = started.elapsed();

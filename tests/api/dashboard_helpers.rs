@@ -16,6 +16,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct Person {
     pub client: reqwest::Client,
+    jar: Arc<Jar>,
     base: String,
     /// The form token of the last page read.
     pub csrf: String,
@@ -43,17 +44,35 @@ pub fn csrf_of(html: &str) -> Option<String> {
 
 impl Person {
     pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.server.address, None)
+    }
+
+    /// A person at the server at `base` (`http://host:port`), connecting from
+    /// `local_address` when given.
+    pub fn at(base: &str, local_address: Option<std::net::IpAddr>) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
             .cookie_provider(jar.clone())
+            .local_address(local_address)
             .build()
             .unwrap();
         Self {
             client,
-            base: app.server.address.clone(),
+            jar,
+            base: base.to_owned(),
             csrf: String::new(),
         }
+    }
+
+    /// The `Cookie` header the browser would send to the dashboard.
+    pub fn cookies(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = format!("{}/dashboard/", self.base).parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
 
     pub async fn get(&mut self, path: &str) -> Page {

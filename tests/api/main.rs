@@ -3,6 +3,7 @@
 //! database).
 
 mod helpers;
+mod process;
 mod small_disk;
 
 mod auth;
@@ -17,6 +18,7 @@ mod errors;
 mod faults;
 mod hardening;
 mod insight;
+mod logs;
 mod ops;
 mod qr;
 mod quota;
