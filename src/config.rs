@@ -386,6 +386,75 @@ mod tests {
         );
     }
 
+    /// The rows of the options table under `heading` in docs/OPERATIONS.md: environment
+    /// variable, flag and default, without backticks.
+    fn documented_options(heading: &str) -> Vec<[String; 3]> {
+        let guide = include_str!("../docs/OPERATIONS.md");
+        let section = &guide[guide.find(heading).expect("the section exists")..];
+        section
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .skip(2) // the header and its rule
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .split('|')
+                    .skip(1)
+                    .take(3)
+                    .map(|cell| cell.trim().trim_matches('`').to_owned())
+                    .collect();
+                [cells[0].clone(), cells[1].clone(), cells[2].clone()]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_operations_guide_lists_every_server_option_with_its_flag_and_default() {
+        let rows = documented_options("### Server options");
+        let mut command = Cli::command();
+        command.build();
+        let serve = command.find_subcommand("serve").expect("serve");
+        let mut described = Vec::new();
+        for arg in serve.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            let env = arg
+                .get_env()
+                .unwrap_or_else(|| panic!("--{long} has no environment variable"))
+                .to_str()
+                .unwrap();
+            let row = rows
+                .iter()
+                .find(|row| row[0] == env)
+                .unwrap_or_else(|| panic!("docs/OPERATIONS.md has no row for {env}"));
+            assert_eq!(row[1], format!("--{long}"), "the flag of {env}");
+            let default: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            if default.is_empty() {
+                assert!(
+                    !row[2].is_empty() && !row[2].starts_with(|c: char| c.is_ascii_digit()),
+                    "{env} has no default, but the guide says {:?}",
+                    row[2]
+                );
+            } else {
+                assert_eq!(row[2], default.join(","), "the default of {env}");
+            }
+            described.push(env.to_owned());
+        }
+        for row in &rows {
+            assert!(
+                row[0] == "RUST_LOG" || described.contains(&row[0]),
+                "docs/OPERATIONS.md describes {}, which `openpxl serve` does not take",
+                row[0]
+            );
+        }
+    }
+
     #[test]
     fn no_subcommand_means_serve_with_defaults() {
         let cli = Cli::try_parse_from(["openpxl"]).unwrap();
