@@ -70,6 +70,26 @@ pub enum Command {
     /// Roll up every closed UTC day of clicks now (the server also does it every minute);
     /// useful after importing clicks.
     Rollup(DatabaseArgs),
+    /// Write a consistent copy of a SQLite database to PATH while the server runs
+    /// (PostgreSQL: use pg_dump, see docs/OPERATIONS.md).
+    Backup {
+        /// The backup file to write; it must not exist.
+        path: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Put a backup made by `openpxl backup` in place as the SQLite database (stop the
+    /// server first; PostgreSQL: use pg_restore).
+    Restore {
+        /// The backup file.
+        path: PathBuf,
+        /// Replace an existing database, keeping it beside the new one as
+        /// NAME.before-restore-TIME.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),

@@ -1,5 +1,6 @@
 //! The subcommands of `openpxl`, one file each; this file only dispatches.
 
+mod backup;
 mod domain;
 mod migrate;
 mod org;
@@ -17,6 +18,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve::run(args, cli.log_format).await,
         Some(Command::Migrate(database)) => migrate::run(database).await,
         Some(Command::Rollup(database)) => rollup::run(database).await,
+        Some(Command::Backup { path, database }) => backup::backup(&path, database).await,
+        Some(Command::Restore {
+            path,
+            replace,
+            database,
+        }) => backup::restore(&path, replace, database).await,
         Some(Command::Org(command)) => org::run(command).await,
         Some(Command::User(command)) => user::run(command).await,
         Some(Command::Token(command)) => token::run(command).await,

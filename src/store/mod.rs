@@ -6,6 +6,7 @@
 //! indexes). Each backend has its own migrations (`migrations/postgres`,
 //! `migrations/sqlite`). The SQL lives in small named functions, one file per table.
 
+pub mod backup;
 mod clicks;
 mod db_bool;
 mod domains;

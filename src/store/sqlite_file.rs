@@ -26,7 +26,7 @@ pub fn create_private(url: &str) -> Result<(), OpenError> {
 }
 
 /// The file a `sqlite:` URL names, if it names one that may be created.
-fn file_path(url: &str) -> Option<&str> {
+pub(crate) fn file_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -39,7 +39,7 @@ fn file_path(url: &str) -> Option<&str> {
 }
 
 #[cfg(unix)]
-fn create_owner_only(path: &Path) -> std::io::Result<()> {
+pub(crate) fn create_owner_only(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -50,7 +50,7 @@ fn create_owner_only(path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn create_owner_only(path: &Path) -> std::io::Result<()> {
+pub(crate) fn create_owner_only(path: &Path) -> std::io::Result<()> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -7,6 +7,7 @@ mod process;
 mod small_disk;
 
 mod auth;
+mod backup;
 mod cli;
 mod clicks;
 mod connections;
