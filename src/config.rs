@@ -64,7 +64,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default when no subcommand is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Roll up every closed UTC day of clicks now (the server also does it every minute);
@@ -133,6 +133,11 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "OPENPXL_LISTEN", default_value = defaults::LISTEN)]
     pub listen: SocketAddr,
+
+    /// Address and port to serve Prometheus metrics on, at /metrics (default: no metrics
+    /// listener). Keep it private: it is not authenticated.
+    #[arg(long, env = "OPENPXL_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// The server's own short domain (host[:port]); links are created on it unless the
     /// request names another domain of the organization.

@@ -1,5 +1,6 @@
-//! The layers every request passes through: a request id, a tracing span named by the
-//! matched route template and gzip; and the request timeout. Nothing here logs IP addresses, tokens or
+//! The layers every request passes through (visits to short links excepted): a request
+//! id, a tracing span named by the matched route template, the request metrics and gzip;
+//! and the request timeout. Nothing here logs IP addresses, tokens or
 //! cookies: spans carry the method, the route template and the request id only.
 
 use axum::{
@@ -20,8 +21,8 @@ use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps the whole application in the common layers.
-pub fn with_common_layers(router: Router<AppState>) -> Router<AppState> {
+/// Wraps the whole application (visits excepted) in the common layers.
+pub fn with_common_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             let route = request
@@ -55,6 +56,10 @@ pub fn with_common_layers(router: Router<AppState>) -> Router<AppState> {
             .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::metrics::http::track,
+            ))
             .layer(CompressionLayer::new()),
     )
 }

@@ -15,6 +15,7 @@ pub mod http;
 pub mod link_cache;
 pub mod links;
 pub mod logging;
+pub mod metrics;
 pub mod operation_error;
 pub mod ops;
 pub mod quota;
@@ -55,7 +56,7 @@ pub fn router(state: AppState) -> Router {
             web::router(&state).layer(http::timeout_layer(&state)),
         )
         .fallback(not_found);
-    http::with_common_layers(app)
+    http::with_common_layers(app, &state)
         .merge(redirects)
         .with_state(state)
 }

@@ -1,7 +1,9 @@
 //! What every request handler shares: the store, the server's settings, the link cache and
 //! the click recorder.
 
-use std::{ops::Deref, path::PathBuf, sync::Arc, time::Duration};
+use std::{net::SocketAddr, ops::Deref, path::PathBuf, sync::Arc, time::Duration};
+
+use prometheus_client::registry::Registry;
 
 use crate::{
     analytics::limiter::InsightLimiter,
@@ -13,6 +15,7 @@ use crate::{
     config::ServeArgs,
     link_cache::{LinkResolver, invalidation},
     links::Host,
+    metrics::{Metrics, collectors::ServerCollector},
     server::ConnectionLimits,
     store::{Pools, Store},
 };
@@ -42,6 +45,8 @@ pub struct Settings {
     pub pools: Pools,
     /// Where people open the dashboard (`OPENPXL_PUBLIC_URL`).
     pub public_url: url::Url,
+    /// Where the metrics are served (`OPENPXL_METRICS_LISTEN`), if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -85,6 +90,7 @@ impl Settings {
             analytics_timeout: Duration::from_secs(args.analytics_timeout),
             insight_concurrency: args.insight_concurrency,
             public_url,
+            metrics_listen: args.metrics_listen,
             pools: Pools {
                 main: args.database.db_max_connections,
                 analytics: args.database.db_analytics_connections,
@@ -117,6 +123,10 @@ pub struct App {
     pub settings: Settings,
     pub links: Arc<LinkResolver>,
     pub clicks: ClickRecorder,
+    /// Counters and histograms, updated as things happen.
+    pub metrics: Metrics,
+    /// Everything the metrics endpoint reports.
+    pub metrics_registry: Arc<Registry>,
     /// Insight requests running per organization.
     pub insights: InsightLimiter,
     /// Failed dashboard sign-ins, per account and per client address.
@@ -132,19 +142,30 @@ impl AppState {
     /// that keeps the link cache in step with other instances.
     pub fn start(store: Store, settings: Settings) -> Result<Self, GeoIpError> {
         let geoip = settings.geoip_db.as_deref().map(GeoIp::open).transpose()?;
+        let metrics = Metrics::new();
         let (clicks, _recorder) = ClickRecorder::start(
             store.clone(),
             Enricher::new(geoip),
             settings.recorder.clone(),
+            Some(metrics.recorder.clone()),
         );
         let links = Arc::new(LinkResolver::new(store.clone(), settings.link_cache_size));
         invalidation::listen(&store, links.clone());
         let insights = InsightLimiter::new(settings.insight_concurrency);
+        let mut registry = Registry::with_prefix("openpxl");
+        metrics.register(&mut registry);
+        registry.register_collector(Box::new(ServerCollector {
+            clicks: clicks.clone(),
+            store: store.clone(),
+            links: links.clone(),
+        }));
         Ok(Self(Arc::new(App {
             store,
             settings,
             links,
             clicks,
+            metrics,
+            metrics_registry: Arc::new(registry),
             insights,
             sign_ins: SignInThrottle::default(),
         })))

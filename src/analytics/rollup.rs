@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::{
+    metrics::Metrics,
     store::{Store, rollups::first_open_day},
     timestamp::{Millis, utc_day},
 };
@@ -59,13 +60,16 @@ pub async fn roll_up_closed_days(store: &Store, now: Millis) -> Result<usize, sq
 }
 
 /// Starts the periodic roll-up task of `serve`.
-pub fn spawn(store: Store) -> JoinHandle<()> {
+pub fn spawn(store: Store, metrics: Metrics) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match roll_up_closed_days(&store, crate::timestamp::now()).await {
+            let started = std::time::Instant::now();
+            let result = roll_up_closed_days(&store, crate::timestamp::now()).await;
+            metrics.rollup_ran(result.is_ok(), started.elapsed());
+            match result {
                 Ok(0) => {}
                 Ok(days) => tracing::info!(days, "rolled up closed days of clicks"),
                 Err(error) => tracing::warn!(%error, "could not roll up clicks; will retry"),

@@ -52,6 +52,7 @@ pub async fn authenticate(
             (next.run(request).await, DailyQuota::after(limit, used, now))
         }
         Ok(None) => {
+            state.metrics.quota_rejected();
             let quota = DailyQuota::exhausted(limit, now);
             let error = ApiError::TooManyRequests(quota.exhausted_message(now));
             (error.into_response(), quota)

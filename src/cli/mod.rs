@@ -15,7 +15,7 @@ use crate::config::{Cli, Command};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve::run(cli.serve, cli.log_format).await,
-        Some(Command::Serve(args)) => serve::run(args, cli.log_format).await,
+        Some(Command::Serve(args)) => serve::run(*args, cli.log_format).await,
         Some(Command::Migrate(database)) => migrate::run(database).await,
         Some(Command::Rollup(database)) => rollup::run(database).await,
         Some(Command::Backup { path, database }) => backup::backup(&path, database).await,

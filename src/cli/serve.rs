@@ -22,20 +22,41 @@ pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {} (OPENPXL_LISTEN)", args.listen))?;
+    let metrics_listener = match settings.metrics_listen {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} (OPENPXL_METRICS_LISTEN)"))?,
+        ),
+        None => None,
+    };
+    let state = AppState::start(store.clone(), settings)?;
+    // The metrics endpoint is up before the server says it serves.
+    let metrics = match metrics_listener {
+        Some(metrics_listener) => {
+            tracing::info!(
+                metrics_at = %metrics_listener.local_addr()?,
+                "metrics are served at /metrics"
+            );
+            Some(tokio::spawn(crate::metrics::endpoint::serve(
+                metrics_listener,
+                state.metrics_registry.clone(),
+            )))
+        }
+        None => None,
+    };
     tracing::info!(
         listen = %listener.local_addr()?,
-        default_domain = %settings.default_domain,
+        default_domain = %state.settings.default_domain,
         database = ?store.backend(),
         "openpxl is serving"
     );
-    let rollups = crate::analytics::rollup::spawn(store.clone());
-    crate::serve(
-        listener,
-        AppState::start(store.clone(), settings)?,
-        shutdown,
-    )
-    .await?;
+    let rollups = crate::analytics::rollup::spawn(store.clone(), state.metrics.clone());
+    crate::serve(listener, state, shutdown).await?;
     rollups.abort(); // a roll-up cut short is rolled back and redone by the next start
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     store.close().await;
     tracing::info!("openpxl stopped");
     Ok(())

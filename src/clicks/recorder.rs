@@ -35,6 +35,7 @@ use tokio::{
 
 use super::{enrich::Enricher, event::ClickEvent, visitor::new_salt};
 use crate::{
+    metrics::RecorderMetrics,
     store::{ClickRow, Store, is_about_the_data},
     timestamp::utc_day,
 };
@@ -177,6 +178,7 @@ impl ClickRecorder {
         store: Store,
         enricher: Enricher,
         config: RecorderConfig,
+        metrics: Option<RecorderMetrics>,
     ) -> (Self, JoinHandle<()>) {
         let (commands, inbox) = mpsc::unbounded_channel();
         let backlog = Arc::new(Backlog {
@@ -198,6 +200,7 @@ impl ClickRecorder {
             rate: None,
             backlog: backlog.clone(),
             counters: counters.clone(),
+            metrics,
         };
         (
             Self {
@@ -274,6 +277,7 @@ struct Worker {
     rate: Option<f64>,
     backlog: Arc<Backlog>,
     counters: Arc<Counters>,
+    metrics: Option<RecorderMetrics>,
 }
 
 impl Worker {
@@ -427,6 +431,10 @@ impl Worker {
     /// The oldest `count` events are stored (or, `refused` of them, refused for good): they
     /// leave memory and the backlog.
     fn committed(&mut self, count: usize, refused: usize) {
+        if let (Some(metrics), Some(oldest)) = (&self.metrics, self.pending.front()) {
+            let lag_ms = u64::try_from(crate::timestamp::now() - oldest.at).unwrap_or(0);
+            metrics.batch_committed(count, Duration::from_millis(lag_ms));
+        }
         self.pending.drain(..count);
         self.oldest_since = if self.pending.is_empty() {
             None

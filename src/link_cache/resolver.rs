@@ -114,6 +114,18 @@ pub struct LinkResolver {
     hosts: Cache<String, (bool, Instant)>,
     /// Bumped by every invalidation; a load that saw it change does not cache its result.
     generation: AtomicU64,
+    /// Lookups the cache answered, and lookups that went to the database.
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How the cache is doing, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub entries: usize,
+    pub capacity: u64,
 }
 
 /// How a link is named in invalidation messages: `domain/route`.
@@ -128,6 +140,17 @@ impl LinkResolver {
             links: Cache::new(capacity.max(16)),
             hosts: Cache::new(10_000),
             generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries: self.links.len(),
+            capacity: self.links.capacity(),
         }
     }
 
@@ -140,6 +163,7 @@ impl LinkResolver {
         if let Some(known) = self.cached(domain, route) {
             return Ok(known);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let owned: LinkKey = (domain.to_owned(), route.to_owned());
         let (guard, stale) = match self.links.get_value_or_guard_async(&owned).await {
             Ok(entry) if entry.expires > Instant::now() => return Ok(entry.target),
@@ -178,10 +202,15 @@ impl LinkResolver {
     /// What the cache knows of `domain`/`route` without asking the database: `None` on a
     /// miss, `Some(None)` for a route known not to exist.
     pub fn cached(&self, domain: &str, route: &str) -> Option<Option<Arc<RedirectTarget>>> {
-        self.links
+        let known = self
+            .links
             .get(&KeyRef(domain, route))
             .filter(|entry| entry.expires > Instant::now())
-            .map(|entry| entry.target)
+            .map(|entry| entry.target);
+        if known.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        known
     }
 
     /// Loads the most recently created live links, up to the cache's capacity, so that a

@@ -12,6 +12,7 @@ pub mod pages;
 use std::{
     net::{IpAddr, SocketAddr},
     sync::Arc,
+    time::Instant,
 };
 
 use axum::{
@@ -24,6 +25,7 @@ use crate::{
     clicks::ClickEvent,
     link_cache::{RedirectTarget, location_header},
     links::{Host, Route},
+    metrics::RedirectOutcome,
     state::AppState,
     timestamp,
 };
@@ -38,11 +40,26 @@ pub async fn visit(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let target = match resolve_target(&state, &route, &headers, &uri).await {
+    let started = Instant::now();
+    let (outcome, response) = serve_visit(&state, peer, &route, &method, &uri, &headers).await;
+    state.metrics.redirect(outcome, started.elapsed());
+    response
+}
+
+/// The visit's steps; the answer with its outcome, for the metrics.
+async fn serve_visit(
+    state: &AppState,
+    peer: SocketAddr,
+    route: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> (RedirectOutcome, Response) {
+    let target = match resolve_target(state, route, headers, uri).await {
         Ok(target) => target,
         Err(answer) => return answer,
     };
-    let user_agent = text(&headers, header::USER_AGENT).unwrap_or_default();
+    let user_agent = text(headers, header::USER_AGENT).unwrap_or_default();
     // A HEAD request is a link checker, not a person following the link.
     let visitor = if method == Method::HEAD {
         Visitor::Bot
@@ -50,13 +67,17 @@ pub async fn visit(
         Visitor::of(user_agent)
     };
     let Some(location) = location_of(&target, uri.query()) else {
-        return pages::not_found();
+        return not_found();
     };
-    let event = click_event(&state, &target, visitor, &headers, peer, uri.query());
-    if let Err(answer) = hand_over(&state, event).await {
+    let event = click_event(state, &target, visitor, headers, peer, uri.query());
+    if let Err(answer) = hand_over(state, event).await {
         return answer;
     }
     answer(&target, visitor, location)
+}
+
+fn not_found() -> (RedirectOutcome, Response) {
+    (RedirectOutcome::NotFound, pages::not_found())
 }
 
 /// The link a visit is for, from the cache (or the database on a miss, bounded by the
@@ -66,22 +87,22 @@ async fn resolve_target(
     route: &str,
     headers: &HeaderMap,
     uri: &Uri,
-) -> Result<Arc<RedirectTarget>, Response> {
+) -> Result<Arc<RedirectTarget>, (RedirectOutcome, Response)> {
     if Route::parse(route).is_err() {
-        return Err(pages::not_found());
+        return Err(not_found());
     }
     let Some(domain) = domain_of(state, headers, uri).await else {
-        return Err(pages::not_found());
+        return Err(not_found());
     };
     match state.links.cached(&domain, route) {
         Some(Some(target)) => return Ok(target),
-        Some(None) => return Err(pages::not_found()),
+        Some(None) => return Err(not_found()),
         None => {}
     }
     let deadline = state.settings.request_timeout;
     match tokio::time::timeout(deadline, state.links.resolve(&domain, route)).await {
         Ok(Ok(Some(target))) => Ok(target),
-        Ok(Ok(None)) => Err(pages::not_found()),
+        Ok(Ok(None)) => Err(not_found()),
         Ok(Err(error)) => {
             tracing::error!(%error, "cannot resolve a link");
             Err(unavailable())
@@ -127,7 +148,7 @@ fn click_event(
 
 /// Hands the click to the recorder. Waits only while its backlog is full (back-pressure);
 /// past the request timeout the visit is refused rather than redirected without its click.
-async fn hand_over(state: &AppState, event: ClickEvent) -> Result<(), Response> {
+async fn hand_over(state: &AppState, event: ClickEvent) -> Result<(), (RedirectOutcome, Response)> {
     let Some(event) = state.clicks.try_record(event) else {
         return Ok(());
     };
@@ -138,14 +159,21 @@ async fn hand_over(state: &AppState, event: ClickEvent) -> Result<(), Response> 
 
 /// The answer: the preview page for crawlers, the favicon/consent page when the link has
 /// one, otherwise the redirect.
-fn answer(target: &RedirectTarget, visitor: Visitor, location: HeaderValue) -> Response {
+fn answer(
+    target: &RedirectTarget,
+    visitor: Visitor,
+    location: HeaderValue,
+) -> (RedirectOutcome, Response) {
     match visitor {
-        Visitor::PreviewCrawler => pages::preview(target),
-        Visitor::Human if target.consent || target.favicon.is_some() => pages::interstitial(
-            target,
-            location.to_str().unwrap_or(target.destination.as_str()),
+        Visitor::PreviewCrawler => (RedirectOutcome::Preview, pages::preview(target)),
+        Visitor::Human if target.consent || target.favicon.is_some() => (
+            RedirectOutcome::Interstitial,
+            pages::interstitial(
+                target,
+                location.to_str().unwrap_or(target.destination.as_str()),
+            ),
         ),
-        Visitor::Human | Visitor::Bot => found(location),
+        Visitor::Human | Visitor::Bot => (RedirectOutcome::Redirect, found(location)),
     }
 }
 
@@ -162,9 +190,12 @@ fn found(location: HeaderValue) -> Response {
 }
 
 /// 503 when the link cannot be resolved or its click cannot be taken in time.
-fn unavailable() -> Response {
+fn unavailable() -> (RedirectOutcome, Response) {
     let message = "the link service is busy or its database is unavailable; try again shortly";
-    (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+    (
+        RedirectOutcome::Unavailable,
+        (StatusCode::SERVICE_UNAVAILABLE, message).into_response(),
+    )
 }
 
 /// The short domain a request is for: its `Host` (normalized: case, trailing dot,

@@ -90,6 +90,15 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The connections of one pool, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUsage {
+    pub name: &'static str,
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// How many connections a [`Store`] may open, and how long analytics may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pools {
@@ -206,6 +215,24 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How many connections each pool has open, in use and idle, and may open at most.
+    pub fn pool_usage(&self) -> [PoolUsage; 2] {
+        let usage = |name, pool: &AnyPool| {
+            let open = pool.size();
+            let idle = u32::try_from(pool.num_idle()).unwrap_or(open);
+            PoolUsage {
+                name,
+                in_use: open.saturating_sub(idle),
+                idle,
+                max: pool.options().get_max_connections(),
+            }
+        };
+        [
+            usage("main", &self.pool),
+            usage("analytics", &self.analytics),
+        ]
     }
 
     /// The database URL, for opening a dedicated connection (Postgres LISTEN).

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::{
     dashboard_helpers::Person,
     helpers::{CHROME_WINDOWS, TestDatabase},
-    process::{start_serve, terminate},
+    process::{issue_token_over_http, start_serve, terminate},
 };
 
 const TOKEN: &str = "opxl_log_test_token_0123456789abcdef0123";
@@ -57,20 +57,8 @@ async fn a_full_run_logs_json_lines_without_secrets_or_addresses() {
         .to_str()
         .unwrap()
         .to_owned();
-    let issued: Value = client
-        .post(format!("{base}/api/v1/tokens"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"name": "for the log test"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let new_token = issued["data"]["token"]
-        .as_str()
-        .expect("a new secret")
-        .to_owned();
+    let new_token =
+        issue_token_over_http(&client, &base, TOKEN, json!({"name": "for the log test"})).await;
     let refused = client
         .get(format!("{base}/api/v1/short"))
         .bearer_auth(WRONG_TOKEN)

@@ -20,6 +20,7 @@ mod faults;
 mod hardening;
 mod insight;
 mod logs;
+mod metrics;
 mod ops;
 mod qr;
 mod quota;

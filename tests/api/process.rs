@@ -79,6 +79,9 @@ pub fn start_serve(db: &TestDatabase, env: &[(&str, &str)]) -> (ServeProcess, St
 /// The address of the "openpxl is serving" line, text (`listen=ADDR`) or JSON
 /// (`"listen":"ADDR"`).
 fn listen_address(line: &str) -> Option<String> {
+    if !line.contains("openpxl is serving") {
+        return None;
+    }
     if let Some(at) = line.find("listen=") {
         return line[at + 7..].split_whitespace().next().map(str::to_owned);
     }
@@ -103,4 +106,28 @@ pub fn terminate(mut process: ServeProcess) -> String {
     );
     // The reader thread ends when the pipe closes, which it has now.
     process.lines.iter().collect::<Vec<_>>().join("\n")
+}
+
+/// Issues a token through `POST /api/v1/tokens` of the server at `base` (authenticated with
+/// `token`) and returns its secret.
+pub async fn issue_token_over_http(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> String {
+    let issued: serde_json::Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    issued["data"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token issued: {issued}"))
+        .to_owned()
 }
