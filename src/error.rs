@@ -139,19 +139,24 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum Message {
+pub enum Message {
     One(String),
     Many(Vec<String>),
 }
 
 /// The JSON error body shared by every error response.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody {
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// The HTTP status again.
     status_code: u16,
+    /// What was wrong and, where it helps, what to do: one sentence, or one per wrong
+    /// field.
     message: Message,
+    /// The status's reason phrase (`Not Found`).
     error: &'static str,
 }
 

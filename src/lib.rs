@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod api;
+pub mod api_docs;
 pub mod auth;
 pub mod bootstrap;
 pub mod cli;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(probes)
         .nest("/api/v1", api::router(&state))
+        .nest("/api/docs", api_docs::router())
         .nest(
             "/dashboard",
             web::router(&state).layer(http::timeout_layer(&state)),

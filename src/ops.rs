@@ -7,15 +7,32 @@
 use std::time::Duration;
 
 use axum::{Json, extract::State, http::StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::state::AppState;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// A probe's answer: `ok`, or `unavailable` and nothing more.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProbeStatus {
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+const OK: ProbeStatus = ProbeStatus { status: "ok" };
+
 /// `GET /healthz`
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "Probes",
+    summary = "The process answers",
+    security(()),
+    responses((status = 200, description = "Always, while the process answers.", body = ProbeStatus)),
+)]
+pub async fn healthz() -> Json<ProbeStatus> {
+    Json(OK)
 }
 
 /// The database answers; and if writes were failing, a write succeeds again (without
@@ -31,7 +48,18 @@ async fn check(state: &AppState) -> Result<(), sqlx::Error> {
 
 /// `GET /readyz`: 503 while the database does not answer, refuses writes, or clicks cannot
 /// be written.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "Probes",
+    summary = "The database answers and takes writes, and clicks are being written",
+    security(()),
+    responses(
+        (status = 200, description = "Ready.", body = ProbeStatus),
+        (status = 503, description = "Not ready; the reason is in the server log.", body = ProbeStatus),
+    ),
+)]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<ProbeStatus>) {
     let database = match tokio::time::timeout(READY_TIMEOUT, check(&state)).await {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(format!("database unreachable: {error}")),
@@ -42,7 +70,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     };
     let recorder = state.clicks.status();
     if database.is_none() && recorder.last_error.is_none() {
-        return (StatusCode::OK, Json(json!({"status": "ok"})));
+        return (StatusCode::OK, Json(OK));
     }
     tracing::warn!(
         database = database.as_deref().unwrap_or("ok"),
@@ -52,6 +80,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({"status": "unavailable"})),
+        Json(ProbeStatus {
+            status: "unavailable",
+        }),
     )
 }

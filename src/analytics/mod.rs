@@ -28,16 +28,22 @@ use plan::{Piece, Split};
 /// "Recent" clicks are those of the last 30 minutes.
 pub const RECENT_MS: Millis = 30 * 60 * 1000;
 
-#[derive(Debug, Serialize)]
+/// The insight object (docs/API.md §6.2).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Insight {
+    /// Clicks in the last 30 minutes (filters apply, dates do not).
     pub recent: i64,
+    /// Clicks in the range.
     pub total: i64,
+    /// Unique visitors in the range.
     pub unique: i64,
+    /// One entry per local day of the range, zero-filled; one per hour when `datefrom`
+    /// equals `dateto`.
     pub grouped: Vec<GroupedCounts>,
     pub properties: Properties,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GroupedCounts {
     /// `2024-12-01`, or `2024-12-01T05:00:00+05:30` for hourly buckets.
     pub date: String,
@@ -45,7 +51,7 @@ pub struct GroupedCounts {
     pub unique: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PropertyCounts {
     pub value: String,
     pub total: i64,
@@ -53,7 +59,7 @@ pub struct PropertyCounts {
 }
 
 /// Every breakdown, each sorted by total (then value).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Properties {
     pub country: Vec<PropertyCounts>,
     pub city: Vec<PropertyCounts>,

@@ -12,12 +12,20 @@ use serde::Serialize;
 use super::{Data, body::Payload};
 use crate::{accounts, auth::Caller, error::ApiError, links::fields::FieldReader, state::AppState};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Domain)]
 pub struct DomainView {
     pub host: String,
 }
 
 /// `GET /api/v1/domains`
+#[utoipa::path(
+    get,
+    path = "/api/v1/domains",
+    tag = "Domains (openpxl extension)",
+    summary = "The organization's own short domains",
+    responses((status = 200, description = "The domains.", body = Data<Vec<DomainView>>)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -29,6 +37,22 @@ pub async fn list(
 }
 
 /// `POST /api/v1/domains` with `host`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/domains",
+    tag = "Domains (openpxl extension)",
+    summary = "Add a short domain (owners, admins)",
+    request_body(content(
+        (super::openapi::requests::NewDomain = "application/json"),
+        (super::openapi::requests::NewDomain = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "The domain, in its normal form.", body = Data<DomainView>),
+        (status = 400, description = "Not a valid host.", body = crate::error::ErrorBody),
+        (status = 403, description = "Only owners and admins add domains.", body = crate::error::ErrorBody),
+        (status = 409, description = "Your organization or another one has it already.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -51,6 +75,19 @@ pub async fn add(
 }
 
 /// `DELETE /api/v1/domains/{host}`
+#[utoipa::path(
+    delete,
+    path = "/api/v1/domains/{host}",
+    tag = "Domains (openpxl extension)",
+    summary = "Remove a short domain (owners, admins), once no live link uses it",
+    params(("host" = String, Path, description = "The domain, in any spelling.")),
+    responses(
+        (status = 200, description = "The removed domain.", body = Data<DomainView>),
+        (status = 403, description = "Only owners and admins remove domains.", body = crate::error::ErrorBody),
+        (status = 404, description = "Not a domain of your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "Live links use it (the message says how many): delete them first.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -15,6 +15,19 @@ use crate::{
 };
 
 /// `GET /api/v1/insight`
+#[utoipa::path(
+    get,
+    path = "/api/v1/insight",
+    tag = "Insight",
+    summary = "Click analytics of the organization, a domain or a link",
+    params(super::openapi::requests::InsightQuery),
+    responses(
+        (status = 200, description = "The counts.", body = Data<Insight>),
+        (status = 400, description = "A bad date, zone or range (one sentence per problem).", body = crate::error::ErrorBody),
+        (status = 404, description = "`link` names no live link of your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "`link` is a bare route that names several of your links.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn insight(
     State(state): State<AppState>,
     caller: Caller,

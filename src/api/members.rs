@@ -21,12 +21,15 @@ use crate::{
     timestamp::iso,
 };
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Member)]
 pub struct MemberView {
     pub user_id: i64,
     pub email: String,
+    /// `owner`, `admin` or `member`.
     pub role: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Only when adding a person who had no password: shown this once, to be changed at
     /// their first sign-in.
@@ -68,6 +71,13 @@ fn user_id(text: &str) -> Result<i64, ApiError> {
 }
 
 /// `GET /api/v1/members`
+#[utoipa::path(
+    get,
+    path = "/api/v1/members",
+    tag = "Members (openpxl extension)",
+    summary = "The organization's team, owners first",
+    responses((status = 200, description = "The members.", body = Data<Vec<MemberView>>)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -79,6 +89,22 @@ pub async fn list(
 }
 
 /// `POST /api/v1/members` with `email` and `role` (default member).
+#[utoipa::path(
+    post,
+    path = "/api/v1/members",
+    tag = "Members (openpxl extension)",
+    summary = "Add a person to the organization (owners, admins)",
+    request_body(content(
+        (super::openapi::requests::NewMember = "application/json"),
+        (super::openapi::requests::NewMember = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "The new member; `oneTimePassword` when the person had no password yet (shown this once).", body = Data<MemberView>),
+        (status = 400, description = "A bad e-mail or role.", body = crate::error::ErrorBody),
+        (status = 403, description = "Only owners and admins add members, and only an owner makes someone an owner.", body = crate::error::ErrorBody),
+        (status = 409, description = "Already a member.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -102,6 +128,24 @@ pub async fn add(
 }
 
 /// `PATCH /api/v1/members/{userId}` with `role`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/members/{userId}",
+    tag = "Members (openpxl extension)",
+    summary = "Change a member's role (owners, admins)",
+    params(("userId" = i64, Path, description = "The member's user id.")),
+    request_body(content(
+        (super::openapi::requests::RoleChange = "application/json"),
+        (super::openapi::requests::RoleChange = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The member as they are now.", body = Data<MemberView>),
+        (status = 400, description = "A missing or unknown role.", body = crate::error::ErrorBody),
+        (status = 403, description = "Not allowed for your role (an owner is changed only by themselves).", body = crate::error::ErrorBody),
+        (status = 404, description = "No such member in your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "The organization's only owner cannot step down.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -124,6 +168,19 @@ pub async fn update(
 }
 
 /// `DELETE /api/v1/members/{userId}`
+#[utoipa::path(
+    delete,
+    path = "/api/v1/members/{userId}",
+    tag = "Members (openpxl extension)",
+    summary = "Remove a member (owners, admins; anyone themselves); their tokens go, their links stay",
+    params(("userId" = i64, Path, description = "The member's user id.")),
+    responses(
+        (status = 200, description = "The removed member.", body = Data<MemberView>),
+        (status = 403, description = "Not allowed for your role (an owner is removed only by themselves).", body = crate::error::ErrorBody),
+        (status = 404, description = "No such member in your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "The organization's only owner cannot leave.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,6 +5,7 @@ mod body;
 mod domains;
 mod insight;
 mod members;
+pub mod openapi;
 mod short;
 mod tokens;
 
@@ -27,14 +28,16 @@ use crate::{
 };
 
 /// Every success body: `{"data": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Data<T> {
     pub data: T,
 }
 
-/// The routes of `/api/v1`, all behind bearer authentication and the daily quota.
+/// The routes of `/api/v1`: the OpenAPI document, public; everything else behind bearer
+/// authentication and the daily quota. Every route here is described in the document
+/// (`tests/api/openapi.rs` checks both ways).
 pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
+    let authenticated = Router::new()
         .route("/short", get(short::list).post(short::create))
         .route("/insight", get(insight::insight))
         .route("/tokens", get(tokens::list).post(tokens::create))
@@ -59,7 +62,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             state.clone(),
             auth::authenticate,
         ))
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .merge(authenticated)
         .layer(middleware::from_fn(json_error_bodies))
 }
 

@@ -32,6 +32,24 @@ fn respond(link: ShortLink) -> LinkResponse {
 }
 
 /// `POST /api/v1/short`
+#[utoipa::path(
+    post,
+    path = "/api/v1/short",
+    tag = "Short links",
+    summary = "Create a short link",
+    request_body(
+        description = "The new link; only `destination` is required.",
+        content(
+            (super::openapi::requests::NewShort = "application/json"),
+            (super::openapi::requests::NewShort = "application/x-www-form-urlencoded"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The link was created.", body = Data<ShortLinkView>),
+        (status = 400, description = "A field is missing, of the wrong type or invalid (one sentence per field); a reserved route; a domain that is not the organization's.", body = crate::error::ErrorBody),
+        (status = 409, description = "The route is taken on that domain, or stays reserved for the organization that used it first.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,6 +61,21 @@ pub async fn create(
 }
 
 /// `GET /api/v1/short?take=50&skip=0`
+#[utoipa::path(
+    get,
+    path = "/api/v1/short",
+    tag = "Short links",
+    summary = "List the organization's short links, newest first",
+    params(
+        ("take" = Option<i64>, Query, description = "How many links (default 50).", minimum = 1, maximum = 1000),
+        ("skip" = Option<i64>, Query, description = "How many to skip (default 0).", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "A page of links.", body = Data<Vec<ShortLinkView>>,
+            headers(("x-total-count" = i64, description = "How many links the organization has in all."))),
+        (status = 400, description = "`take` or `skip` out of range (one sentence each).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,6 +137,18 @@ fn paging(query: &str) -> Result<(i64, i64), ApiError> {
 /// `GET /api/v1/short/{id}`, and `GET /api/v1/short/{id}/qr` (an openpxl extension: the
 /// link's QR code). A path ending in `/qr` is the code of the link before it if there is
 /// one; otherwise it names a link whose route is `qr`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/short/{id}",
+    tag = "Short links",
+    summary = "Retrieve a short link",
+    params(super::openapi::requests::ShortId),
+    responses(
+        (status = 200, description = "The link.", body = Data<ShortLinkView>),
+        (status = 404, description = "No such link in your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "A bare route names several of your links (the message lists their ids).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn retrieve(
     State(state): State<AppState>,
     caller: Caller,
@@ -120,7 +165,24 @@ pub async fn retrieve(
     Ok(respond(operations::find_own(&state, &caller, &id).await?).into_response())
 }
 
-/// A link's QR code, drawn as the query asks.
+/// A link's QR code, drawn as the query asks (reached through [`retrieve`]).
+#[utoipa::path(
+    get,
+    path = "/api/v1/short/{id}/qr",
+    tag = "QR codes (openpxl extension)",
+    summary = "The QR code of a short link",
+    description = "An openpxl extension. The code opens the link's short URL, with the scheme of `OPENPXL_PUBLIC_URL`. A path ending in `/qr` is the code of the link before it if there is one; otherwise it names a link whose route is `qr`.",
+    params(super::openapi::requests::ShortId, super::openapi::requests::QrQuery),
+    responses(
+        (status = 200, description = "The code.", content(
+            (String = "image/svg+xml"),
+            (Vec<u8> = "image/png"),
+        )),
+        (status = 400, description = "A bad option (one sentence per option, naming it).", body = crate::error::ErrorBody),
+        (status = 404, description = "No such link in your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "A bare route names several of your links.", body = crate::error::ErrorBody),
+    ),
+)]
 fn qr_code(state: &AppState, link: &ShortLink, query: &str) -> Result<Response, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
@@ -131,6 +193,27 @@ fn qr_code(state: &AppState, link: &ShortLink, query: &str) -> Result<Response, 
 }
 
 /// `PUT` and `PATCH /api/v1/short/{id}`: both change only the fields present.
+#[utoipa::path(
+    method(put, patch),
+    path = "/api/v1/short/{id}",
+    tag = "Short links",
+    summary = "Change a short link (both methods change only the fields sent)",
+    params(super::openapi::requests::ShortId),
+    request_body(
+        description = "The fields to change; `null` clears an optional one. `domain` may be sent back unchanged but not changed.",
+        content(
+            (super::openapi::requests::ShortChanges = "application/json"),
+            (super::openapi::requests::ShortChanges = "application/x-www-form-urlencoded"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The link as it is now.", body = Data<ShortLinkView>),
+        (status = 400, description = "A field is invalid (one sentence per field), or the domain would change.", body = crate::error::ErrorBody),
+        (status = 403, description = "A member changes only the links they created.", body = crate::error::ErrorBody),
+        (status = 404, description = "No such link in your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "The new route is taken; or a bare route names several of your links.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -144,6 +227,19 @@ pub async fn update(
 }
 
 /// `DELETE /api/v1/short/{id}`: answers with the deleted link; its clicks stay.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/short/{id}",
+    tag = "Short links",
+    summary = "Delete a short link (its clicks stay in the history)",
+    params(super::openapi::requests::ShortId),
+    responses(
+        (status = 200, description = "The deleted link, as it was.", body = Data<ShortLinkView>),
+        (status = 403, description = "A member deletes only the links they created.", body = crate::error::ErrorBody),
+        (status = 404, description = "No such link in your organization.", body = crate::error::ErrorBody),
+        (status = 409, description = "A bare route names several of your links.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,

@@ -21,20 +21,28 @@ use crate::{
 };
 
 /// A token on the wire; `token` only in the answer that created it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Token)]
 pub struct TokenView {
     pub id: i64,
     pub name: String,
     /// The first characters, to tell tokens apart.
     pub prefix: String,
+    /// The e-mail of the user the token acts as.
     pub user: String,
+    /// Requests per UTC day; `null`: the server's limit.
     pub daily_limit: Option<i64>,
     pub used_today: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
+    /// The secret, only in the answer that created the token: shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
@@ -58,6 +66,13 @@ impl From<TokenSummary> for TokenView {
 }
 
 /// `GET /api/v1/tokens`
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "API tokens (openpxl extension)",
+    summary = "The tokens you may see: yours (members), every token of the organization (owners, admins)",
+    responses((status = 200, description = "The tokens, without their secrets.", body = Data<Vec<TokenView>>)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,6 +84,20 @@ pub async fn list(
 }
 
 /// `POST /api/v1/tokens` with `name`, optional `expiresInDays` and `dailyLimit`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "API tokens (openpxl extension)",
+    summary = "Make a token that acts as you, in your organization",
+    request_body(content(
+        (super::openapi::requests::NewToken = "application/json"),
+        (super::openapi::requests::NewToken = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "The new token, with its secret in `token`: shown this once.", body = Data<TokenView>),
+        (status = 400, description = "A field is invalid (one sentence per field).", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -106,6 +135,18 @@ pub async fn create(
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revokes it (at once, on every instance).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "API tokens (openpxl extension)",
+    summary = "Revoke a token, at once, on every instance",
+    params(("id" = i64, Path, description = "The token's id.")),
+    responses(
+        (status = 200, description = "The revoked token.", body = Data<TokenView>),
+        (status = 403, description = "A member revokes only their own tokens.", body = crate::error::ErrorBody),
+        (status = 404, description = "No such token in your organization.", body = crate::error::ErrorBody),
+    ),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

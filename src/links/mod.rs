@@ -50,22 +50,37 @@ impl ShortLink {
 }
 
 /// The short object of the Pxl API (docs/API.md §4.1), plus `domain` as an extension.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Short)]
 pub struct ShortLinkView {
+    /// `<domain>/<route>`, such as `pxl.example/launch`; `https://` + id is the short URL.
     pub id: String,
+    /// The path of the link on its domain.
     pub route: String,
+    /// The link's domain (an openpxl extension; also the part of `id` before `/`).
     pub domain: String,
+    /// The absolute http(s) URL the link redirects to.
     pub destination: String,
+    /// Ask visitors for consent before any cookie or tracking pixel.
     pub consent: bool,
+    /// Link-preview title for social cards.
     pub title: Option<String>,
+    /// Link-preview description.
     pub description: Option<String>,
+    /// Link-preview image URL.
     pub image: Option<String>,
+    /// Favicon shown while the redirect page is displayed.
     pub favicon: Option<String>,
+    /// Human clicks recorded (bots excluded).
     pub clicks: i64,
+    /// Creation time.
     #[serde(serialize_with = "serialize_iso")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
+    /// Last change, including the last click.
     #[serde(serialize_with = "serialize_iso")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Millis,
 }
 

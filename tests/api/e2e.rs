@@ -26,6 +26,31 @@ fn missing_tools() -> Option<String> {
     None
 }
 
+/// Runs `node tests/e2e/SCRIPT ARGS... target/screenshots` and fails on its failure,
+/// showing what it said either way.
+async fn run_script(script: &str, args: Vec<String>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/e2e").join(script);
+    let out = root.join("target/screenshots");
+    let run = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .args(args)
+            .arg(out)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    eprintln!("{said}");
+    assert!(run.status.success(), "the browser run failed:\n{said}");
+}
+
 #[tokio::test]
 async fn the_dashboard_in_a_real_browser() {
     if let Some(missing) = missing_tools() {
@@ -39,26 +64,17 @@ async fn the_dashboard_in_a_real_browser() {
     accounts::set_password(app.store(), user_id, PASSWORD.into())
         .await
         .unwrap();
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/dashboard.mjs");
     let address = app.server.address.clone();
-    let run = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .args([address.as_str(), EMAIL, PASSWORD, DEFAULT_DOMAIN])
-            .arg(&out)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    eprintln!("{said}");
-    assert!(run.status.success(), "the browser run failed:\n{said}");
+    run_script(
+        "dashboard.mjs",
+        vec![
+            address,
+            EMAIL.into(),
+            PASSWORD.into(),
+            DEFAULT_DOMAIN.into(),
+        ],
+    )
+    .await;
 
     // The QR code it downloaded scans to the link.
     let png =
@@ -75,4 +91,18 @@ async fn the_dashboard_in_a_real_browser() {
     });
     let grids = image.detect_grids();
     assert_eq!(grids[0].decode().unwrap().1, "http://short.test/launch");
+}
+
+#[tokio::test]
+async fn the_api_reference_in_a_real_browser() {
+    if let Some(missing) = missing_tools() {
+        eprintln!("SKIPPED the_api_reference_in_a_real_browser: {missing}; .ci/run installs them");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    run_script(
+        "api-docs.mjs",
+        vec![app.server.address.clone(), app.token.clone()],
+    )
+    .await;
 }

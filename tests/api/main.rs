@@ -21,6 +21,7 @@ mod hardening;
 mod insight;
 mod logs;
 mod metrics;
+mod openapi;
 mod ops;
 mod qr;
 mod quota;

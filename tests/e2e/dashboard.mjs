@@ -10,7 +10,7 @@
 import { readFileSync, mkdirSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { launch } from "./browser.mjs";
 
 const [base, email, password, shortHost, out] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -20,11 +20,7 @@ mkdirSync(out, { recursive: true });
 const problems = [];
 const check = (ok, what) => { if (!ok) problems.push(what); };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 
 function watch(page, who) {
   page.on("console", (message) => {

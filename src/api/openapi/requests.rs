@@ -1,0 +1,177 @@
+//! The shapes of what clients send, for the document only. The handlers read bodies
+//! field by field ([`crate::links::fields::FieldReader`]) so that every bad field gets its
+//! own sentence; these types describe the same fields, rules and defaults (docs/API.md
+//! §4.2, §6.1, §8), and the contract fuzzing in CI (schemathesis) checks that the server
+//! accepts what they allow and refuses what they do not.
+
+#![allow(dead_code)] // read by the OpenAPI derive macros, never built at run time
+
+use utoipa::{IntoParams, ToSchema};
+
+/// `<domain>/<route>`, URL-encoded (`pxl.example%2Flaunch`) or as two path segments, or
+/// the bare route.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ShortId {
+    /// The link: `pxl.example%2Flaunch`, `pxl.example/launch` or the bare route `launch`
+    /// (your link with that route on the default domain, else your only link with it).
+    id: String,
+}
+
+/// A new short link (docs/API.md §4.2).
+#[derive(ToSchema)]
+#[schema(as = NewShort)]
+pub struct NewShort {
+    /// Absolute `http://` or `https://` URL with a host, at most 4096 bytes, not on one of
+    /// this server's short domains.
+    #[schema(format = "uri", max_length = 4096)]
+    destination: String,
+    /// 1–100 ASCII letters, digits, `-` and `_`; case-sensitive. Random (7 characters)
+    /// when not given. Reserved on the default domain: `api`, `healthz`, `readyz`,
+    /// `metrics`, `static`, `assets`, `dashboard`, `login`, `logout`, `docs`, `openapi`,
+    /// `admin`, `favicon`, `robots`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,100}$")]
+    route: Option<String>,
+    /// `host[:port]`: the server's default domain (when not given) or one added to your
+    /// organization. An openpxl extension.
+    domain: Option<String>,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
+    title: Option<String>,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000)]
+    description: Option<String>,
+    /// Absolute http(s) URL of the link-preview image, at most 4096 bytes.
+    #[schema(format = "uri", max_length = 4096)]
+    image: Option<String>,
+    /// Absolute http(s) URL of a favicon shown before the redirect, at most 4096 bytes.
+    #[schema(format = "uri", max_length = 4096)]
+    favicon: Option<String>,
+    /// Ask visitors for consent before continuing (default `false`).
+    consent: Option<bool>,
+}
+
+/// Changes to a short link: only the fields present change, `null` clears an optional one.
+#[derive(ToSchema)]
+#[schema(as = ShortChanges)]
+pub struct ShortChanges {
+    /// A new destination (never `null`: a link always has one).
+    #[schema(format = "uri", max_length = 4096)]
+    destination: Option<String>,
+    /// A new route.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,100}$")]
+    route: Option<String>,
+    /// Only the link's current domain (a link cannot move; create one on the other domain).
+    domain: Option<String>,
+    #[schema(max_length = 500, nullable)]
+    title: Option<Option<String>>,
+    #[schema(max_length = 2000, nullable)]
+    description: Option<Option<String>>,
+    #[schema(format = "uri", max_length = 4096, nullable)]
+    image: Option<Option<String>>,
+    #[schema(format = "uri", max_length = 4096, nullable)]
+    favicon: Option<Option<String>>,
+    /// `null` means `false`.
+    #[schema(nullable)]
+    consent: Option<Option<bool>>,
+}
+
+/// How to draw a QR code (docs/API.md §8.1).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QrQuery {
+    /// `svg` (default) or `png`, any case.
+    #[param(pattern = "^\\s*([Ss][Vv][Gg]|[Pp][Nn][Gg])\\s*$")]
+    format: Option<String>,
+    /// Width and height in pixels (default 512).
+    #[param(minimum = 64, maximum = 2048)]
+    size: Option<u32>,
+    /// The quiet zone, in modules (default 4).
+    #[param(minimum = 0, maximum = 16)]
+    margin: Option<u32>,
+    /// Error correction: `L`, `M` (default), `Q` or `H`, any case.
+    #[param(pattern = "^\\s*[LMQHlmqh]\\s*$")]
+    ecc: Option<String>,
+    /// Foreground colour, six hex digits with or without `#` (default `000000`).
+    #[param(pattern = "^\\s*#?[0-9A-Fa-f]{6}\\s*$")]
+    fg: Option<String>,
+    /// Background colour, six hex digits with or without `#` (default `ffffff`); not the
+    /// foreground's.
+    #[param(pattern = "^\\s*#?[0-9A-Fa-f]{6}\\s*$")]
+    bg: Option<String>,
+}
+
+/// The question of an insight (docs/API.md §6.1). Filters combine with AND.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InsightQuery {
+    /// First day (`YYYY-MM-DD`, in `timezone`, included); default 7 days before `dateto`.
+    #[param(format = Date)]
+    datefrom: Option<String>,
+    /// Last day (`YYYY-MM-DD`, in `timezone`, included); default today. At most 366 days
+    /// from `datefrom`.
+    #[param(format = Date)]
+    dateto: Option<String>,
+    /// An IANA zone name such as `Europe/Berlin` (default `UTC`).
+    timezone: Option<String>,
+    /// A short id of one of your live links (as in `/short/{id}`).
+    link: Option<String>,
+    /// Links on this domain.
+    domain: Option<String>,
+    /// `Desktop`, `Mobile`, `Tablet` or `Other`.
+    device: Option<String>,
+    /// A browser family as the breakdown shows it (`Chrome`).
+    browser: Option<String>,
+    /// An OS family as the breakdown shows it (`iOS`); also `OS`.
+    os: Option<String>,
+    /// ISO 3166-1 alpha-2, any case, or `Unknown`.
+    country: Option<String>,
+    /// A city as the breakdown shows it.
+    city: Option<String>,
+    /// A source as the breakdown shows it (`google`, `direct`).
+    source: Option<String>,
+    /// A medium as the breakdown shows it (`organic`, `social`).
+    medium: Option<String>,
+}
+
+/// A new API token (docs/API.md §8.2).
+#[derive(ToSchema)]
+#[schema(as = NewToken, rename_all = "camelCase")]
+pub struct NewToken {
+    /// What the token is for: 1–100 characters, not only spaces.
+    #[schema(pattern = "\\S", max_length = 100)]
+    name: String,
+    /// Days until it expires (default: never).
+    #[schema(minimum = 1, maximum = 36500)]
+    expires_in_days: Option<i64>,
+    /// Requests per UTC day, up to the server's `OPENPXL_DAILY_LIMIT` (default: the
+    /// server's).
+    #[schema(minimum = 1)]
+    daily_limit: Option<i64>,
+}
+
+/// A domain to add (docs/API.md §8.3).
+#[derive(ToSchema)]
+#[schema(as = NewDomain)]
+pub struct NewDomain {
+    /// `host[:port]` in any spelling; stored in its normal form.
+    host: String,
+}
+
+/// A person to add to the team (docs/API.md §8.4).
+#[derive(ToSchema)]
+#[schema(as = NewMember)]
+pub struct NewMember {
+    #[schema(format = Email)]
+    email: String,
+    /// `owner`, `admin` or `member` (default), any case.
+    role: Option<String>,
+}
+
+/// A member's new role.
+#[derive(ToSchema)]
+#[schema(as = RoleChange)]
+pub struct RoleChange {
+    /// `owner`, `admin` or `member`, any case.
+    role: String,
+}
