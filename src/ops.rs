@@ -26,6 +26,7 @@ const OK: ProbeStatus = ProbeStatus { status: "ok" };
 #[utoipa::path(
     get,
     path = "/healthz",
+    operation_id = "healthz",
     tag = "Probes",
     summary = "The process answers",
     security(()),
@@ -51,6 +52,7 @@ async fn check(state: &AppState) -> Result<(), sqlx::Error> {
 #[utoipa::path(
     get,
     path = "/readyz",
+    operation_id = "readyz",
     tag = "Probes",
     summary = "The database answers and takes writes, and clicks are being written",
     security(()),

@@ -41,7 +41,11 @@ pub async fn remove_domain_as(
     host: &str,
 ) -> Result<(), OperationError> {
     require_manager(caller, "remove domains")?;
-    let host = Host::parse(host).map_err(|message| OperationError::invalid("host", message))?;
+    // A name that is not a host names no domain of the organization: 404, like any other
+    // name it does not have (saying why, so a typo is easy to see).
+    let host = Host::parse(host).map_err(|message| {
+        OperationError::NotFound(format!("no such domain in this organization: {message}"))
+    })?;
     if store.domain_owner(host.as_str()).await? != Some(caller.org_id) {
         return Err(OperationError::NotFound(format!(
             "{} is not a domain of this organization",

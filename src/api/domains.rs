@@ -22,6 +22,7 @@ pub struct DomainView {
 #[utoipa::path(
     get,
     path = "/api/v1/domains",
+    operation_id = "listDomains",
     tag = "Domains (openpxl extension)",
     summary = "The organization's own short domains",
     responses((status = 200, description = "The domains.", body = Data<Vec<DomainView>>)),
@@ -40,11 +41,11 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/domains",
+    operation_id = "addDomain",
     tag = "Domains (openpxl extension)",
     summary = "Add a short domain (owners, admins)",
     request_body(content(
         (super::openapi::requests::NewDomain = "application/json"),
-        (super::openapi::requests::NewDomain = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "The domain, in its normal form.", body = Data<DomainView>),
@@ -78,6 +79,7 @@ pub async fn add(
 #[utoipa::path(
     delete,
     path = "/api/v1/domains/{host}",
+    operation_id = "removeDomain",
     tag = "Domains (openpxl extension)",
     summary = "Remove a short domain (owners, admins), once no live link uses it",
     params(("host" = String, Path, description = "The domain, in any spelling.")),

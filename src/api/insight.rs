@@ -18,6 +18,7 @@ use crate::{
 #[utoipa::path(
     get,
     path = "/api/v1/insight",
+    operation_id = "getInsight",
     tag = "Insight",
     summary = "Click analytics of the organization, a domain or a link",
     params(super::openapi::requests::InsightQuery),

@@ -50,8 +50,7 @@ impl From<Member> for MemberView {
 }
 
 fn role(text: &str) -> Result<Role, OperationError> {
-    text.trim()
-        .to_ascii_lowercase()
+    text.to_ascii_lowercase()
         .parse()
         .map_err(|_| OperationError::invalid("role", "role must be owner, admin or member"))
 }
@@ -74,6 +73,7 @@ fn user_id(text: &str) -> Result<i64, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/members",
+    operation_id = "listMembers",
     tag = "Members (openpxl extension)",
     summary = "The organization's team, owners first",
     responses((status = 200, description = "The members.", body = Data<Vec<MemberView>>)),
@@ -92,11 +92,11 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/members",
+    operation_id = "addMember",
     tag = "Members (openpxl extension)",
     summary = "Add a person to the organization (owners, admins)",
     request_body(content(
         (super::openapi::requests::NewMember = "application/json"),
-        (super::openapi::requests::NewMember = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "The new member; `oneTimePassword` when the person had no password yet (shown this once).", body = Data<MemberView>),
@@ -131,12 +131,12 @@ pub async fn add(
 #[utoipa::path(
     patch,
     path = "/api/v1/members/{userId}",
+    operation_id = "changeMemberRole",
     tag = "Members (openpxl extension)",
     summary = "Change a member's role (owners, admins)",
     params(("userId" = i64, Path, description = "The member's user id.")),
     request_body(content(
         (super::openapi::requests::RoleChange = "application/json"),
-        (super::openapi::requests::RoleChange = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 200, description = "The member as they are now.", body = Data<MemberView>),
@@ -171,6 +171,7 @@ pub async fn update(
 #[utoipa::path(
     delete,
     path = "/api/v1/members/{userId}",
+    operation_id = "removeMember",
     tag = "Members (openpxl extension)",
     summary = "Remove a member (owners, admins; anyone themselves); their tokens go, their links stay",
     params(("userId" = i64, Path, description = "The member's user id.")),

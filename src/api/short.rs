@@ -35,13 +35,13 @@ fn respond(link: ShortLink) -> LinkResponse {
 #[utoipa::path(
     post,
     path = "/api/v1/short",
+    operation_id = "createShortLink",
     tag = "Short links",
     summary = "Create a short link",
     request_body(
         description = "The new link; only `destination` is required.",
         content(
             (super::openapi::requests::NewShort = "application/json"),
-            (super::openapi::requests::NewShort = "application/x-www-form-urlencoded"),
         ),
     ),
     responses(
@@ -64,6 +64,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api/v1/short",
+    operation_id = "listShortLinks",
     tag = "Short links",
     summary = "List the organization's short links, newest first",
     params(
@@ -140,6 +141,7 @@ fn paging(query: &str) -> Result<(i64, i64), ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/short/{id}",
+    operation_id = "getShortLink",
     tag = "Short links",
     summary = "Retrieve a short link",
     params(super::openapi::requests::ShortId),
@@ -169,6 +171,7 @@ pub async fn retrieve(
 #[utoipa::path(
     get,
     path = "/api/v1/short/{id}/qr",
+    operation_id = "getShortLinkQrCode",
     tag = "QR codes (openpxl extension)",
     summary = "The QR code of a short link",
     description = "An openpxl extension. The code opens the link's short URL, with the scheme of `OPENPXL_PUBLIC_URL`. A path ending in `/qr` is the code of the link before it if there is one; otherwise it names a link whose route is `qr`.",
@@ -196,6 +199,7 @@ fn qr_code(state: &AppState, link: &ShortLink, query: &str) -> Result<Response, 
 #[utoipa::path(
     method(put, patch),
     path = "/api/v1/short/{id}",
+    operation_id = "updateShortLink",
     tag = "Short links",
     summary = "Change a short link (both methods change only the fields sent)",
     params(super::openapi::requests::ShortId),
@@ -203,7 +207,6 @@ fn qr_code(state: &AppState, link: &ShortLink, query: &str) -> Result<Response, 
         description = "The fields to change; `null` clears an optional one. `domain` may be sent back unchanged but not changed.",
         content(
             (super::openapi::requests::ShortChanges = "application/json"),
-            (super::openapi::requests::ShortChanges = "application/x-www-form-urlencoded"),
         ),
     ),
     responses(
@@ -230,6 +233,7 @@ pub async fn update(
 #[utoipa::path(
     delete,
     path = "/api/v1/short/{id}",
+    operation_id = "deleteShortLink",
     tag = "Short links",
     summary = "Delete a short link (its clicks stay in the history)",
     params(super::openapi::requests::ShortId),

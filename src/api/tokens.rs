@@ -69,6 +69,7 @@ impl From<TokenSummary> for TokenView {
 #[utoipa::path(
     get,
     path = "/api/v1/tokens",
+    operation_id = "listTokens",
     tag = "API tokens (openpxl extension)",
     summary = "The tokens you may see: yours (members), every token of the organization (owners, admins)",
     responses((status = 200, description = "The tokens, without their secrets.", body = Data<Vec<TokenView>>)),
@@ -87,11 +88,11 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/tokens",
+    operation_id = "createToken",
     tag = "API tokens (openpxl extension)",
     summary = "Make a token that acts as you, in your organization",
     request_body(content(
         (super::openapi::requests::NewToken = "application/json"),
-        (super::openapi::requests::NewToken = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "The new token, with its secret in `token`: shown this once.", body = Data<TokenView>),
@@ -138,6 +139,7 @@ pub async fn create(
 #[utoipa::path(
     delete,
     path = "/api/v1/tokens/{id}",
+    operation_id = "revokeToken",
     tag = "API tokens (openpxl extension)",
     summary = "Revoke a token, at once, on every instance",
     params(("id" = i64, Path, description = "The token's id.")),

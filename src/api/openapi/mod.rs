@@ -83,6 +83,7 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
 #[utoipa::path(
     get,
     path = "/api/v1/openapi.json",
+    operation_id = "getOpenApiDocument",
     tag = "Probes",
     summary = "This document",
     security(()),
@@ -127,6 +128,17 @@ mod tests {
         let qr = &document["paths"]["/api/v1/short/{id}/qr"]["get"];
         assert_eq!(qr["x-openpxl-extension"], true);
         assert!(list.get("x-openpxl-extension").is_none());
+        let mut ids: Vec<&str> = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .map(|operation| operation["operationId"].as_str().expect("an operationId"))
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operation ids are unique: {ids:?}");
         let health = &document["paths"]["/healthz"]["get"];
         assert!(health["responses"].get("401").is_none());
     }

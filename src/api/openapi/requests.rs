@@ -1,4 +1,7 @@
-//! The shapes of what clients send, for the document only. The handlers read bodies
+//! The shapes of what clients send, for the document only. Bodies are documented as JSON;
+//! the same fields may be sent form-encoded (strings; an empty value means "not set";
+//! docs/API.md §1), which the document says in words: a form cannot say `null`, so the
+//! JSON schemas do not describe it. The handlers read bodies
 //! field by field ([`crate::links::fields::FieldReader`]) so that every bad field gets its
 //! own sentence; these types describe the same fields, rules and defaults (docs/API.md
 //! §4.2, §6.1, §8), and the contract fuzzing in CI (schemathesis) checks that the server
@@ -15,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ShortId {
     /// The link: `pxl.example%2Flaunch`, `pxl.example/launch` or the bare route `launch`
     /// (your link with that route on the default domain, else your only link with it).
+    #[param(pattern = "^([^/]+/)?[A-Za-z0-9_-]{1,100}$")]
     id: String,
 }
 
@@ -24,7 +28,7 @@ pub struct ShortId {
 pub struct NewShort {
     /// Absolute `http://` or `https://` URL with a host, at most 4096 bytes, not on one of
     /// this server's short domains.
-    #[schema(format = "uri", max_length = 4096)]
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
     destination: String,
     /// 1–100 ASCII letters, digits, `-` and `_`; case-sensitive. Random (7 characters)
     /// when not given. Reserved on the default domain: `api`, `healthz`, `readyz`,
@@ -36,16 +40,22 @@ pub struct NewShort {
     /// organization. An openpxl extension.
     domain: Option<String>,
     /// At most 500 characters.
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     title: Option<String>,
     /// At most 2000 characters.
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     description: Option<String>,
     /// Absolute http(s) URL of the link-preview image, at most 4096 bytes.
-    #[schema(format = "uri", max_length = 4096)]
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
     image: Option<String>,
     /// Absolute http(s) URL of a favicon shown before the redirect, at most 4096 bytes.
-    #[schema(format = "uri", max_length = 4096)]
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
     favicon: Option<String>,
     /// Ask visitors for consent before continuing (default `false`).
     consent: Option<bool>,
@@ -56,20 +66,28 @@ pub struct NewShort {
 #[schema(as = ShortChanges)]
 pub struct ShortChanges {
     /// A new destination (never `null`: a link always has one).
-    #[schema(format = "uri", max_length = 4096)]
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
     destination: Option<String>,
     /// A new route.
     #[schema(pattern = "^[A-Za-z0-9_-]{1,100}$")]
     route: Option<String>,
     /// Only the link's current domain (a link cannot move; create one on the other domain).
     domain: Option<String>,
-    #[schema(max_length = 500, nullable)]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        nullable
+    )]
     title: Option<Option<String>>,
-    #[schema(max_length = 2000, nullable)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+        nullable
+    )]
     description: Option<Option<String>>,
-    #[schema(format = "uri", max_length = 4096, nullable)]
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096, nullable)]
     image: Option<Option<String>>,
-    #[schema(format = "uri", max_length = 4096, nullable)]
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096, nullable)]
     favicon: Option<Option<String>>,
     /// `null` means `false`.
     #[schema(nullable)]
@@ -106,11 +124,11 @@ pub struct QrQuery {
 #[into_params(parameter_in = Query)]
 pub struct InsightQuery {
     /// First day (`YYYY-MM-DD`, in `timezone`, included); default 7 days before `dateto`.
-    #[param(format = Date)]
+    #[param(pattern = "^\\s*([0-9]{4}-[0-9]{2}-[0-9]{2})?\\s*$")]
     datefrom: Option<String>,
     /// Last day (`YYYY-MM-DD`, in `timezone`, included); default today. At most 366 days
     /// from `datefrom`.
-    #[param(format = Date)]
+    #[param(pattern = "^\\s*([0-9]{4}-[0-9]{2}-[0-9]{2})?\\s*$")]
     dateto: Option<String>,
     /// An IANA zone name such as `Europe/Berlin` (default `UTC`).
     timezone: Option<String>,
@@ -165,6 +183,7 @@ pub struct NewMember {
     #[schema(format = Email)]
     email: String,
     /// `owner`, `admin` or `member` (default), any case.
+    #[schema(pattern = "^(?:[Oo][Ww][Nn][Ee][Rr]|[Aa][Dd][Mm][Ii][Nn]|[Mm][Ee][Mm][Bb][Ee][Rr])$")]
     role: Option<String>,
 }
 
@@ -173,5 +192,6 @@ pub struct NewMember {
 #[schema(as = RoleChange)]
 pub struct RoleChange {
     /// `owner`, `admin` or `member`, any case.
+    #[schema(pattern = "^(?:[Oo][Ww][Nn][Ee][Rr]|[Aa][Dd][Mm][Ii][Nn]|[Mm][Ee][Mm][Bb][Ee][Rr])$")]
     role: String,
 }

@@ -2,13 +2,15 @@
 //! (docs/API.md §1–3), written into the document once rather than on each handler: the
 //! bearer security scheme; the `x-ratelimit-*` headers on every answer that was counted;
 //! 401 (no or a bad token), 429 (quota), 500 and 503; 413 and 415 where a body is read;
-//! and the `x-openpxl-extension` mark on the operations Pxl does not have.
+//! the `x-openpxl-extension` mark on the operations Pxl does not have; and the links from
+//! a created short link to what can be done with it.
 
 use utoipa::{
     Modify,
     openapi::{
         ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder,
         extensions::ExtensionsBuilder,
+        link::LinkBuilder,
         path::Operation,
         schema::{ObjectBuilder, Type},
         security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
@@ -18,6 +20,12 @@ use utoipa::{
 use super::EXTENSION_TAG_SUFFIX;
 
 const SCHEME: &str = "bearer";
+
+/// What every request body's description adds: the form encoding, in words (a form cannot
+/// say `null`, so the JSON schema does not describe it).
+const FORMS: &str = "The same fields may be sent as `application/x-www-form-urlencoded` \
+     (values as strings; an empty value means \"not set\"; booleans `true`/`false`, \
+     `on`/`off` or `1`/`0`).";
 
 pub struct Shared;
 
@@ -35,6 +43,16 @@ impl Modify for Shared {
             .get_or_insert_with(Default::default)
             .add_security_scheme(SCHEME, SecurityScheme::Http(bearer));
         for (path, item) in openapi.paths.paths.iter_mut() {
+            // One handler serves PUT and PATCH of a link: its operation id names PUT; PATCH
+            // gets its own, since ids are unique in a document.
+            if let (Some(put), Some(patch)) = (&item.put, &mut item.patch)
+                && put.operation_id == patch.operation_id
+            {
+                patch.operation_id = put
+                    .operation_id
+                    .as_deref()
+                    .map(|id| id.replacen("update", "patch", 1));
+            }
             let authenticated = path.starts_with("/api/v1/") && path != "/api/v1/openapi.json";
             for operation in [
                 &mut item.get,
@@ -49,6 +67,7 @@ impl Modify for Shared {
                 if authenticated {
                     authenticate(operation);
                 }
+                link_to_the_new_link(operation);
                 mark_extension(operation);
             }
         }
@@ -57,6 +76,10 @@ impl Modify for Shared {
 
 fn authenticate(operation: &mut Operation) {
     operation.security = Some(vec![SecurityRequirement::new(SCHEME, Vec::<String>::new())]);
+    if let Some(RefOr::T(body)) = &mut operation.request_body {
+        let said = body.description.take().unwrap_or_default();
+        body.description = Some(format!("{said} {FORMS}").trim_start().to_owned());
+    }
     // Every answer the quota counted carries its headers: the handler's own, 429 too.
     for response in operation.responses.responses.values_mut() {
         if let RefOr::T(response) = response {
@@ -174,6 +197,34 @@ fn header(kind: Type, description: &str) -> utoipa::openapi::Header {
         .schema(Some(ObjectBuilder::new().schema_type(kind)))
         .description(Some(description))
         .build()
+}
+
+/// The link a creation answers with can be read, changed, drawn and deleted: OpenAPI
+/// links say so (generated clients and the contract fuzzer's stateful phase follow them).
+fn link_to_the_new_link(operation: &mut Operation) {
+    if operation.operation_id.as_deref() != Some("createShortLink") {
+        return;
+    }
+    let Some(RefOr::T(created)) = operation.responses.responses.get_mut("201") else {
+        return;
+    };
+    for (name, target) in [
+        ("GetShortLink", "getShortLink"),
+        ("UpdateShortLink", "updateShortLink"),
+        ("PatchShortLink", "patchShortLink"),
+        ("GetShortLinkQrCode", "getShortLinkQrCode"),
+        ("DeleteShortLink", "deleteShortLink"),
+    ] {
+        created.links.insert(
+            name.to_owned(),
+            RefOr::T(
+                LinkBuilder::new()
+                    .operation_id(target)
+                    .parameter("id", "$response.body#/data/id")
+                    .build(),
+            ),
+        );
+    }
 }
 
 /// Operations under an extension tag are marked for tools as well as for people.
