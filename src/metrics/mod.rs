@@ -3,11 +3,14 @@
 //! (`OPENPXL_METRICS_LISTEN`, off by default: [`endpoint`]). Every metric is named
 //! `openpxl_*` and listed in docs/OPERATIONS.md ("Metrics").
 
+mod atomic_histogram;
 pub mod collectors;
 pub mod endpoint;
 pub mod http;
 
 use std::{fmt::Write as _, time::Duration};
+
+use atomic_histogram::AtomicHistogram;
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder},
@@ -104,7 +107,7 @@ pub struct Metrics {
     redirects: Family<OutcomeLabels, Counter>,
     /// The counters of `redirects`, by `RedirectOutcome as usize`.
     redirect_counters: [Counter; 5],
-    redirect_duration: Histogram,
+    redirect_duration: AtomicHistogram,
     quota_rejections: Counter,
     pub recorder: RecorderMetrics,
     rollup_runs: Family<ResultLabels, Counter>,
@@ -148,7 +151,7 @@ impl Metrics {
             http_requests: Family::default(),
             http_durations: Family::new_with_constructor(latency_histogram),
             redirects,
-            redirect_duration: latency_histogram(),
+            redirect_duration: AtomicHistogram::new(&LATENCY_BUCKETS),
             quota_rejections: Counter::default(),
             recorder: RecorderMetrics {
                 batch_size: Histogram::new([
@@ -172,7 +175,7 @@ impl Metrics {
     /// A visit to a short link was answered.
     pub fn redirect(&self, outcome: RedirectOutcome, duration: Duration) {
         self.redirect_counters[outcome as usize].inc();
-        self.redirect_duration.observe(duration.as_secs_f64());
+        self.redirect_duration.observe(duration);
     }
 
     /// An API request was refused because its token's daily quota was used up.

@@ -182,11 +182,12 @@ async fn the_counters_move_with_the_traffic() {
     assert!(value(&after, "openpxl_recorder_batch_size_count") >= 1.0);
     assert!(value(&after, "openpxl_recorder_lag_seconds_count") >= 1.0);
     assert!(value(&after, "openpxl_rollup_duration_seconds_count") >= 1.0);
-    // The first visit looked the link up, the others found it cached; the unknown route
-    // was looked up once.
+    // Every visit asked the cache once. The unknown route was looked up (a miss), later
+    // visits of the link found it cached; its first visit may have been a miss too,
+    // unless the cache had already been told about the new link.
     let hits = value(&after, "openpxl_link_cache_hits_total");
     let misses = value(&after, "openpxl_link_cache_misses_total");
-    assert!(misses >= 2.0, "misses {misses}");
+    assert!((1.0..=2.0).contains(&misses), "misses {misses}");
     assert!(hits >= 4.0, "hits {hits}");
     assert_eq!(hits + misses, 7.0);
     assert!(value(&after, "openpxl_link_cache_entries") >= 1.0);
