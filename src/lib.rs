@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cli;
 pub mod clicks;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;

@@ -47,6 +47,8 @@ pub struct Settings {
     pub public_url: url::Url,
     /// Where the metrics are served (`OPENPXL_METRICS_LISTEN`), if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// The time visits are judged by (the system's; tests set their own).
+    pub clock: crate::clock::Clock,
 }
 
 impl Settings {
@@ -91,6 +93,7 @@ impl Settings {
             insight_concurrency: args.insight_concurrency,
             public_url,
             metrics_listen: args.metrics_listen,
+            clock: crate::clock::Clock::system(),
             pools: Pools {
                 main: args.database.db_max_connections,
                 analytics: args.database.db_analytics_connections,

@@ -46,6 +46,26 @@ pub fn serialize_iso_opt<S: Serializer>(
     }
 }
 
+/// Parses an ISO 8601 / RFC 3339 instant with its offset (`2026-12-31T23:00:00Z`,
+/// `2026-12-31T23:00:00.5+01:00`), to the millisecond (finer digits are dropped).
+pub fn parse_iso(text: &str) -> Result<Millis, String> {
+    let parsed = OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            format!(
+                "must be an ISO 8601 instant with its offset, such as 2026-12-31T23:00:00Z \
+                 (got {})",
+                crate::error::quote(text)
+            )
+        })?;
+    if !(1970..=9999).contains(&parsed.year()) {
+        return Err(format!(
+            "must be between the years 1970 and 9999 (got {})",
+            crate::error::quote(text)
+        ));
+    }
+    i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).map_err(|_| "is out of range".into())
+}
+
 /// The UTC calendar day of an instant, counted in days since the epoch.
 pub fn utc_day(at: Millis) -> i64 {
     at.div_euclid(MILLIS_PER_DAY)
@@ -64,6 +84,22 @@ pub fn add_days(at: Millis, days: i64) -> Millis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_iso_reads_offsets_and_refuses_the_rest() {
+        assert_eq!(parse_iso("1970-01-01T00:00:01Z"), Ok(1000));
+        assert_eq!(parse_iso("1970-01-01T01:00:01.5+01:00"), Ok(1500));
+        assert_eq!(parse_iso(&iso(1_795_996_800_123)), Ok(1_795_996_800_123));
+        for bad in [
+            "2026-12-31",
+            "2026-12-31T23:00:00",
+            "tomorrow",
+            "",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert!(parse_iso(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn iso_has_milliseconds_and_z() {

@@ -20,7 +20,7 @@ use axum::http::HeaderValue;
 use quick_cache::{Equivalent, sync::Cache};
 use url::Url;
 
-use crate::{links::ShortLink, store::Store};
+use crate::{links::ShortLink, store::Store, timestamp::Millis};
 
 /// Found links live long: every change invalidates them explicitly. Each entry's lifetime
 /// is jittered by up to a tenth so that links loaded together do not all expire together.
@@ -46,6 +46,11 @@ pub struct RedirectTarget {
     pub description: Option<String>,
     pub image: Option<String>,
     pub favicon: Option<String>,
+    /// From this instant visits go to `expired_destination` (or get the 410 page).
+    pub expires_at: Option<Millis>,
+    pub expired_destination: Option<Url>,
+    /// Switched off: visits get the 404 page.
+    pub disabled: bool,
 }
 
 impl RedirectTarget {
@@ -64,6 +69,12 @@ impl RedirectTarget {
             description: link.description,
             image: link.image,
             favicon: link.favicon,
+            expires_at: link.expires_at,
+            expired_destination: link
+                .expired_destination
+                .as_deref()
+                .and_then(|url| Url::parse(url).ok()),
+            disabled: link.disabled,
         })
     }
 }

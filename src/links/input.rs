@@ -8,7 +8,10 @@ use super::{
     Host, Route, WebUrl,
     fields::{Field, FieldReader},
 };
-use crate::operation_error::OperationError;
+use crate::{
+    operation_error::OperationError,
+    timestamp::{Millis, parse_iso},
+};
 
 pub const MAX_TITLE_CHARS: usize = 500;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
@@ -32,6 +35,9 @@ pub struct LinkInput {
     pub description: Field<String>,
     pub image: Field<String>,
     pub favicon: Field<String>,
+    pub expires_at: Field<Millis>,
+    pub expired_destination: Field<WebUrl>,
+    pub disabled: Field<bool>,
 }
 
 impl LinkInput {
@@ -83,6 +89,19 @@ impl LinkInput {
         let favicon = body
             .text("favicon")
             .map(|text| body.check("favicon", web_url("favicon", &text)));
+        let expires_at = body.text("expiresAt").map(|text| {
+            body.check(
+                "expiresAt",
+                parse_iso(&text).map_err(|why| format!("expiresAt {why}")),
+            )
+        });
+        let expired_destination = body.text("expiredDestination").map(|text| {
+            body.check(
+                "expiredDestination",
+                WebUrl::parse("expiredDestination", &text),
+            )
+        });
+        let disabled = body.boolean("disabled");
         body.finish()?;
         // Every `None` inside a `Given` was reported above, so `finish` has returned already.
         Ok(Self {
@@ -94,6 +113,9 @@ impl LinkInput {
             description,
             image: flatten(image),
             favicon: flatten(favicon),
+            expires_at: flatten(expires_at),
+            expired_destination: flatten(expired_destination),
+            disabled,
         })
     }
 }

@@ -32,6 +32,13 @@ pub struct ShortLink {
     pub favicon: Option<String>,
     /// Who created it (`None` for links made before creators were recorded).
     pub created_by: Option<i64>,
+    /// From this instant the link no longer sends visitors to its destination.
+    pub expires_at: Option<Millis>,
+    /// Where visitors go once the link has expired (else a 410 page).
+    pub expired_destination: Option<String>,
+    /// Switched off: visits get the 404 page.
+    #[sqlx(try_from = "crate::store::DbBool")]
+    pub disabled: bool,
     pub clicks: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -74,6 +81,16 @@ pub struct ShortLinkView {
     pub favicon: Option<String>,
     /// Human clicks recorded (bots excluded).
     pub clicks: i64,
+    /// From this instant the link no longer sends visitors to its destination (an openpxl
+    /// extension).
+    #[serde(serialize_with = "crate::timestamp::serialize_iso_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Millis>,
+    /// Where visitors go once the link has expired; without it they get a 410 page (an
+    /// openpxl extension).
+    pub expired_destination: Option<String>,
+    /// Switched off: visitors get the 404 page (an openpxl extension).
+    pub disabled: bool,
     /// Creation time.
     #[serde(serialize_with = "serialize_iso")]
     #[schema(value_type = String, format = DateTime)]
@@ -97,6 +114,9 @@ impl From<ShortLink> for ShortLinkView {
             image: link.image,
             favicon: link.favicon,
             clicks: link.clicks,
+            expires_at: link.expires_at,
+            expired_destination: link.expired_destination,
+            disabled: link.disabled,
             created_at: link.created_at,
             updated_at: link.updated_at,
         }

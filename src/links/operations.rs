@@ -31,7 +31,11 @@ pub async fn create(
             "destination is required: give the absolute http(s) URL the link redirects to",
         ));
     };
-    refuse_redirect_loop(state, &destination).await?;
+    refuse_redirect_loop(state, "destination", &destination).await?;
+    let expired_destination = input.expired_destination.given();
+    if let Some(url) = &expired_destination {
+        refuse_redirect_loop(state, "expiredDestination", url).await?;
+    }
     let route = input.route.given();
     if let Some(route) = &route {
         refuse_reserved(state, &domain, route)?;
@@ -47,6 +51,9 @@ pub async fn create(
         description: input.description.given(),
         image: input.image.given(),
         favicon: input.favicon.given(),
+        expires_at: input.expires_at.given(),
+        expired_destination: expired_destination.map(WebUrl::into_string),
+        disabled: input.disabled.given().unwrap_or(false),
     };
     let created = match route {
         Some(route) => {
@@ -163,7 +170,11 @@ pub async fn update(
     }
     let destination = input.destination.given();
     if let Some(destination) = &destination {
-        refuse_redirect_loop(state, destination).await?;
+        refuse_redirect_loop(state, "destination", destination).await?;
+    }
+    let expired_destination = input.expired_destination.change();
+    if let Some(Some(url)) = &expired_destination {
+        refuse_redirect_loop(state, "expiredDestination", url).await?;
     }
     let changes = LinkChanges {
         route: route.map(Route::into_string).filter(|r| *r != link.route),
@@ -174,6 +185,10 @@ pub async fn update(
         description: input.description.change(),
         image: input.image.change(),
         favicon: input.favicon.change(),
+        expires_at: input.expires_at.change(),
+        expired_destination: expired_destination.map(|url| url.map(WebUrl::into_string)),
+        // `null` means "not set", and an unset switch is off.
+        disabled: input.disabled.change().map(|d| d.unwrap_or(false)),
     };
     let updated = state
         .store
@@ -308,6 +323,7 @@ fn refuse_reserved(state: &AppState, domain: &str, route: &Route) -> Result<(), 
 /// A destination on one of this server's short domains would redirect in a loop.
 async fn refuse_redirect_loop(
     state: &AppState,
+    field: &'static str,
     destination: &WebUrl,
 ) -> Result<(), OperationError> {
     let host = destination.host();
@@ -315,9 +331,9 @@ async fn refuse_redirect_loop(
         || state.store.domain_owner(host.as_str()).await?.is_some();
     if ours {
         return Err(OperationError::invalid(
-            "destination",
+            field,
             format!(
-                "destination points at {}, a short domain of this server, which would redirect \
+                "{field} points at {}, a short domain of this server, which would redirect \
                  in a loop; give the final URL instead",
                 host.as_str()
             ),

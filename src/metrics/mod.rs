@@ -33,18 +33,21 @@ pub enum RedirectOutcome {
     Preview,
     /// The page shown before the destination (consent or favicon).
     Interstitial,
-    /// No such link (404).
+    /// No such link, or a disabled one (404).
     NotFound,
+    /// The link has expired: sent to its expired destination, or the 410 page.
+    Expired,
     /// The link could not be resolved, or its click taken, in time (503).
     Unavailable,
 }
 
 impl RedirectOutcome {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Redirect,
         Self::Preview,
         Self::Interstitial,
         Self::NotFound,
+        Self::Expired,
         Self::Unavailable,
     ];
 
@@ -54,6 +57,7 @@ impl RedirectOutcome {
             Self::Preview => "preview",
             Self::Interstitial => "interstitial",
             Self::NotFound => "not_found",
+            Self::Expired => "expired",
             Self::Unavailable => "unavailable",
         }
     }
@@ -106,7 +110,7 @@ pub struct Metrics {
     http_durations: Family<HttpLabels, Histogram>,
     redirects: Family<OutcomeLabels, Counter>,
     /// The counters of `redirects`, by `RedirectOutcome as usize`.
-    redirect_counters: [Counter; 5],
+    redirect_counters: [Counter; 6],
     redirect_duration: AtomicHistogram,
     quota_rejections: Counter,
     pub recorder: RecorderMetrics,

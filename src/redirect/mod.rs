@@ -66,6 +66,15 @@ async fn serve_visit(
     } else {
         Visitor::of(user_agent)
     };
+    if target.disabled {
+        return not_found();
+    }
+    if target
+        .expires_at
+        .is_some_and(|at| state.settings.clock.now() >= at)
+    {
+        return expired(&target, uri.query());
+    }
     let Some(location) = location_of(&target, uri.query()) else {
         return not_found();
     };
@@ -175,6 +184,18 @@ fn answer(
         ),
         Visitor::Human | Visitor::Bot => (RedirectOutcome::Redirect, found(location)),
     }
+}
+
+/// An expired link: 302 to its expired destination (with the visit's query, as any
+/// destination), or the 410 page. Not counted as a click of the link: it no longer leads
+/// where it did.
+fn expired(target: &RedirectTarget, query: Option<&str>) -> (RedirectOutcome, Response) {
+    let response = target
+        .expired_destination
+        .as_ref()
+        .and_then(|url| location_header(&destination::location(url, query)))
+        .map_or_else(pages::gone, found);
+    (RedirectOutcome::Expired, response)
 }
 
 /// 302 to `location`, never cached, so every visit reaches the server and is counted.

@@ -61,6 +61,12 @@ struct NotFoundPage<'a> {
     css: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "gone.html")]
+struct GonePage<'a> {
+    css: &'a str,
+}
+
 fn page(status: StatusCode, rendered: Result<String, askama::Error>) -> Response {
     match rendered {
         Ok(body) => {
@@ -130,4 +136,9 @@ pub fn interstitial(target: &RedirectTarget, location: &str) -> Response {
 /// 404 for an unknown host or route.
 pub fn not_found() -> Response {
     page(StatusCode::NOT_FOUND, NotFoundPage { css: CSS }.render())
+}
+
+/// 410 for a link that has expired and has nowhere else to send visitors.
+pub fn gone() -> Response {
+    page(StatusCode::GONE, GonePage { css: CSS }.render())
 }

@@ -49,7 +49,8 @@ async fn claim_route(
 /// A link with its click counter: `updated_at` is the later of the link's own last change
 /// and its last click.
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
-       l.title, l.description, l.image, l.favicon, l.created_by, COALESCE(c.clicks, 0) AS clicks, \
+       l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
+       l.expired_destination, l.disabled, COALESCE(c.clicks, 0) AS clicks, \
        l.created_at, \
        CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
          AS updated_at \
@@ -69,6 +70,9 @@ pub struct NewLink {
     pub description: Option<String>,
     pub image: Option<String>,
     pub favicon: Option<String>,
+    pub expires_at: Option<i64>,
+    pub expired_destination: Option<String>,
+    pub disabled: bool,
 }
 
 /// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
@@ -82,6 +86,9 @@ pub struct LinkChanges {
     pub description: Option<Option<String>>,
     pub image: Option<Option<String>>,
     pub favicon: Option<Option<String>>,
+    pub expires_at: Option<Option<i64>>,
+    pub expired_destination: Option<Option<String>>,
+    pub disabled: Option<bool>,
 }
 
 impl Store {
@@ -302,11 +309,12 @@ async fn insert_link_row(
 ) -> Result<ShortLink, sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
-                                image, favicon, created_at, updated_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
+                                image, favicon, created_at, updated_at, created_by, \
+                                expires_at, expired_destination, disabled) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
-                       image, favicon, created_by, CAST(0 AS BIGINT) AS clicks, created_at, \
-                       updated_at",
+                       image, favicon, created_by, expires_at, expired_destination, disabled, \
+                       CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
     )
     .bind(link.org_id)
     .bind(&link.domain)
@@ -319,6 +327,9 @@ async fn insert_link_row(
     .bind(&link.favicon)
     .bind(now)
     .bind(link.created_by)
+    .bind(link.expires_at)
+    .bind(&link.expired_destination)
+    .bind(link.disabled)
     .fetch_one(&mut **tx)
     .await
 }
@@ -335,6 +346,8 @@ async fn update_link_row(
     let (set_description, description) = nullable(&changes.description);
     let (set_image, image) = nullable(&changes.image);
     let (set_favicon, favicon) = nullable(&changes.favicon);
+    let (set_expired_destination, expired_destination) = nullable(&changes.expired_destination);
+    let (set_expires_at, expires_at) = (changes.expires_at.is_some(), changes.expires_at.flatten());
     sqlx::query_scalar(
         "UPDATE links SET \
            route = COALESCE($2, route), \
@@ -344,7 +357,10 @@ async fn update_link_row(
            description = CASE WHEN $7 THEN $8 ELSE description END, \
            image = CASE WHEN $9 THEN $10 ELSE image END, \
            favicon = CASE WHEN $11 THEN $12 ELSE favicon END, \
-           updated_at = $13 \
+           updated_at = $13, \
+           expires_at = CASE WHEN $14 THEN $15 ELSE expires_at END, \
+           expired_destination = CASE WHEN $16 THEN $17 ELSE expired_destination END, \
+           disabled = COALESCE($18, disabled) \
          WHERE id = $1 AND deleted_at IS NULL RETURNING id",
     )
     .bind(link_id)
@@ -360,6 +376,11 @@ async fn update_link_row(
     .bind(set_favicon)
     .bind(favicon)
     .bind(now)
+    .bind(set_expires_at)
+    .bind(expires_at)
+    .bind(set_expired_destination)
+    .bind(expired_destination)
+    .bind(changes.disabled)
     .fetch_optional(&mut **tx)
     .await
 }

@@ -44,6 +44,11 @@ pub struct LinkView {
     pub favicon: Option<String>,
     pub consent: bool,
     pub clicks: i64,
+    /// When it expires (or expired), ISO 8601 UTC.
+    pub expires_iso: Option<String>,
+    pub expired: bool,
+    pub expired_destination: Option<String>,
+    pub disabled: bool,
     pub created_iso: String,
     pub created_day: String,
 }
@@ -63,6 +68,12 @@ impl LinkView {
             favicon: link.favicon,
             consent: link.consent,
             clicks: link.clicks,
+            expires_iso: link.expires_at.map(timestamp::iso),
+            expired: link
+                .expires_at
+                .is_some_and(|at| state.settings.clock.now() >= at),
+            expired_destination: link.expired_destination,
+            disabled: link.disabled,
             created_day: created_iso[..10].to_owned(),
             created_iso,
         }
@@ -157,6 +168,10 @@ struct FormValues {
     image: String,
     favicon: String,
     consent: bool,
+    /// As typed: an ISO 8601 instant, or empty for none.
+    expires_at: String,
+    expired_destination: String,
+    disabled: bool,
 }
 
 impl FormValues {
@@ -170,6 +185,9 @@ impl FormValues {
             image: link.image.clone().unwrap_or_default(),
             favicon: link.favicon.clone().unwrap_or_default(),
             consent: link.consent,
+            expires_at: link.expires_at.map(timestamp::iso).unwrap_or_default(),
+            expired_destination: link.expired_destination.clone().unwrap_or_default(),
+            disabled: link.disabled,
         }
     }
 
@@ -183,6 +201,9 @@ impl FormValues {
             image: form.text("image"),
             favicon: form.text("favicon"),
             consent: matches!(form.get("consent"), Some("true" | "on")),
+            expires_at: form.text("expiresAt"),
+            expired_destination: form.text("expiredDestination"),
+            disabled: matches!(form.get("disabled"), Some("true" | "on")),
         }
     }
 
@@ -196,6 +217,8 @@ impl FormValues {
             ("description", &self.description),
             ("image", &self.image),
             ("favicon", &self.favicon),
+            ("expiresAt", &self.expires_at),
+            ("expiredDestination", &self.expired_destination),
         ];
         for (name, value) in texts {
             fields.insert(name.into(), Value::String(value.clone()));
@@ -205,6 +228,7 @@ impl FormValues {
         }
         // An unticked box is not sent by the browser: it means false.
         fields.insert("consent".into(), Value::Bool(self.consent));
+        fields.insert("disabled".into(), Value::Bool(self.disabled));
         fields
     }
 }
@@ -244,7 +268,8 @@ fn field_errors(error: OperationError) -> Result<HashMap<&'static str, String>, 
 
 fn known_field(field: &'static str) -> &'static str {
     match field {
-        "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon" => field,
+        "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon"
+        | "expiresAt" | "expiredDestination" => field,
         _ => "form",
     }
 }

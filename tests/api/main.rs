@@ -19,6 +19,7 @@ mod errors;
 mod faults;
 mod hardening;
 mod insight;
+mod lifecycle;
 mod logs;
 mod metrics;
 mod openapi;

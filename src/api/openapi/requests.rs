@@ -24,7 +24,7 @@ pub struct ShortId {
 
 /// A new short link (docs/API.md §4.2).
 #[derive(ToSchema)]
-#[schema(as = NewShort)]
+#[schema(as = NewShort, rename_all = "camelCase")]
 pub struct NewShort {
     /// Absolute `http://` or `https://` URL with a host, at most 4096 bytes, not on one of
     /// this server's short domains.
@@ -59,11 +59,21 @@ pub struct NewShort {
     favicon: Option<String>,
     /// Ask visitors for consent before continuing (default `false`).
     consent: Option<bool>,
+    /// From this instant (ISO 8601 with its offset) the link no longer sends visitors to
+    /// its destination. An openpxl extension.
+    #[schema(format = DateTime)]
+    expires_at: Option<String>,
+    /// Where visitors go once the link has expired; without it they get a 410 page. An
+    /// openpxl extension.
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
+    expired_destination: Option<String>,
+    /// Switched off: visitors get the 404 page (default `false`). An openpxl extension.
+    disabled: Option<bool>,
 }
 
 /// Changes to a short link: only the fields present change, `null` clears an optional one.
 #[derive(ToSchema)]
-#[schema(as = ShortChanges)]
+#[schema(as = ShortChanges, rename_all = "camelCase")]
 pub struct ShortChanges {
     /// A new destination (never `null`: a link always has one).
     #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
@@ -92,6 +102,15 @@ pub struct ShortChanges {
     /// `null` means `false`.
     #[schema(nullable)]
     consent: Option<Option<bool>>,
+    /// A new expiry instant; `null` clears it.
+    #[schema(format = DateTime, nullable)]
+    expires_at: Option<Option<String>>,
+    /// A new expired destination; `null` clears it (expired visits then get a 410 page).
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096, nullable)]
+    expired_destination: Option<Option<String>>,
+    /// Switch the link off or on; `null` means `false`.
+    #[schema(nullable)]
+    disabled: Option<Option<bool>>,
 }
 
 /// How to draw a QR code (docs/API.md §8.1).
