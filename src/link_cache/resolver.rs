@@ -51,6 +51,8 @@ pub struct RedirectTarget {
     pub expired_destination: Option<Url>,
     /// Switched off: visits get the 404 page.
     pub disabled: bool,
+    /// A visit limit: visits take the slow path of [`crate::redirect::limit`].
+    pub max_clicks: Option<i64>,
 }
 
 impl RedirectTarget {
@@ -75,6 +77,7 @@ impl RedirectTarget {
                 .as_deref()
                 .and_then(|url| Url::parse(url).ok()),
             disabled: link.disabled,
+            max_clicks: link.max_clicks,
         })
     }
 }

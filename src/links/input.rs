@@ -38,6 +38,7 @@ pub struct LinkInput {
     pub expires_at: Field<Millis>,
     pub expired_destination: Field<WebUrl>,
     pub disabled: Field<bool>,
+    pub max_clicks: Field<i64>,
 }
 
 impl LinkInput {
@@ -102,6 +103,19 @@ impl LinkInput {
             )
         });
         let disabled = body.boolean("disabled");
+        let max_clicks = match body.integer("maxClicks") {
+            Field::Given(n) if n < 1 => {
+                body.problem(
+                    "maxClicks",
+                    format!(
+                        "maxClicks must be a whole number of visits, 1 or more (got {n}); use \
+                         null for no limit"
+                    ),
+                );
+                Field::Absent
+            }
+            other => other,
+        };
         body.finish()?;
         // Every `None` inside a `Given` was reported above, so `finish` has returned already.
         Ok(Self {
@@ -116,6 +130,7 @@ impl LinkInput {
             expires_at: flatten(expires_at),
             expired_destination: flatten(expired_destination),
             disabled,
+            max_clicks,
         })
     }
 }

@@ -39,6 +39,8 @@ pub struct ShortLink {
     /// Switched off: visits get the 404 page.
     #[sqlx(try_from = "crate::store::DbBool")]
     pub disabled: bool,
+    /// After this many human visits the link counts as expired.
+    pub max_clicks: Option<i64>,
     pub clicks: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -91,6 +93,8 @@ pub struct ShortLinkView {
     pub expired_destination: Option<String>,
     /// Switched off: visitors get the 404 page (an openpxl extension).
     pub disabled: bool,
+    /// After this many human clicks the link counts as expired (an openpxl extension).
+    pub max_clicks: Option<i64>,
     /// Creation time.
     #[serde(serialize_with = "serialize_iso")]
     #[schema(value_type = String, format = DateTime)]
@@ -117,6 +121,7 @@ impl From<ShortLink> for ShortLinkView {
             expires_at: link.expires_at,
             expired_destination: link.expired_destination,
             disabled: link.disabled,
+            max_clicks: link.max_clicks,
             created_at: link.created_at,
             updated_at: link.updated_at,
         }

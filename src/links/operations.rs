@@ -54,6 +54,7 @@ pub async fn create(
         expires_at: input.expires_at.given(),
         expired_destination: expired_destination.map(WebUrl::into_string),
         disabled: input.disabled.given().unwrap_or(false),
+        max_clicks: input.max_clicks.given(),
     };
     let created = match route {
         Some(route) => {
@@ -189,6 +190,7 @@ pub async fn update(
         expired_destination: expired_destination.map(|url| url.map(WebUrl::into_string)),
         // `null` means "not set", and an unset switch is off.
         disabled: input.disabled.change().map(|d| d.unwrap_or(false)),
+        max_clicks: input.max_clicks.change(),
     };
     let updated = state
         .store

@@ -7,6 +7,7 @@
 
 pub mod crawler;
 pub mod destination;
+pub mod limit;
 pub mod pages;
 
 use std::{
@@ -78,8 +79,19 @@ async fn serve_visit(
     let Some(location) = location_of(&target, uri.query()) else {
         return not_found();
     };
+    let admission = match target.max_clicks {
+        None => None,
+        Some(_) => match limit::admit(state, &target, visitor).await {
+            Ok(limit::Admission::Reached) => return expired(&target, uri.query()),
+            Ok(admission) => Some(admission),
+            Err(()) => return unavailable(),
+        },
+    };
     let event = click_event(state, &target, visitor, headers, peer, uri.query());
     if let Err(answer) = hand_over(state, event).await {
+        if admission == Some(limit::Admission::Taken) {
+            limit::give_back(state, &target).await;
+        }
         return answer;
     }
     answer(&target, visitor, location)

@@ -50,7 +50,7 @@ async fn claim_route(
 /// and its last click.
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
        l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
-       l.expired_destination, l.disabled, COALESCE(c.clicks, 0) AS clicks, \
+       l.expired_destination, l.disabled, l.max_clicks, COALESCE(c.clicks, 0) AS clicks, \
        l.created_at, \
        CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
          AS updated_at \
@@ -73,6 +73,7 @@ pub struct NewLink {
     pub expires_at: Option<i64>,
     pub expired_destination: Option<String>,
     pub disabled: bool,
+    pub max_clicks: Option<i64>,
 }
 
 /// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
@@ -89,6 +90,7 @@ pub struct LinkChanges {
     pub expires_at: Option<Option<i64>>,
     pub expired_destination: Option<Option<String>>,
     pub disabled: Option<bool>,
+    pub max_clicks: Option<Option<i64>>,
 }
 
 impl Store {
@@ -248,6 +250,47 @@ impl Store {
         }
     }
 
+    /// Lets one person's visit through a link's visit limit, if a visit is left: one atomic
+    /// statement, so the limit is exact however many instances share the database. A link
+    /// whose limit was just removed lets everyone through.
+    pub async fn take_limited_visit(&self, link_id: i64) -> Result<bool, sqlx::Error> {
+        let taken: Option<i64> = sqlx::query_scalar(
+            "UPDATE links SET limited_visits = limited_visits + \
+               CASE WHEN max_clicks IS NULL THEN 0 ELSE 1 END \
+             WHERE id = $1 AND (max_clicks IS NULL OR limited_visits < max_clicks) \
+             RETURNING id",
+        )
+        .bind(link_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(taken.is_some())
+    }
+
+    /// Gives back a visit taken for a visitor who was not answered after all.
+    pub async fn give_back_limited_visit(&self, link_id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE links SET limited_visits = limited_visits - 1 \
+             WHERE id = $1 AND limited_visits > 0",
+        )
+        .bind(link_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a link still has visits left (for bots, which look without taking one).
+    pub async fn has_limited_visits_left(&self, link_id: i64) -> Result<bool, sqlx::Error> {
+        let left: Option<i64> = sqlx::query_scalar(
+            "SELECT CASE WHEN max_clicks IS NULL OR limited_visits < max_clicks \
+               THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END \
+             FROM links WHERE id = $1",
+        )
+        .bind(link_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(left == Some(1))
+    }
+
     /// Marks a live link deleted and returns it; `None` if it is already gone.
     pub async fn delete_link(
         &self,
@@ -310,11 +353,11 @@ async fn insert_link_row(
     sqlx::query_as(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
                                 image, favicon, created_at, updated_at, created_by, \
-                                expires_at, expired_destination, disabled) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14) \
+                                expires_at, expired_destination, disabled, max_clicks) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
                        image, favicon, created_by, expires_at, expired_destination, disabled, \
-                       CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
+                       max_clicks, CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
     )
     .bind(link.org_id)
     .bind(&link.domain)
@@ -330,6 +373,7 @@ async fn insert_link_row(
     .bind(link.expires_at)
     .bind(&link.expired_destination)
     .bind(link.disabled)
+    .bind(link.max_clicks)
     .fetch_one(&mut **tx)
     .await
 }
@@ -360,7 +404,11 @@ async fn update_link_row(
            updated_at = $13, \
            expires_at = CASE WHEN $14 THEN $15 ELSE expires_at END, \
            expired_destination = CASE WHEN $16 THEN $17 ELSE expired_destination END, \
-           disabled = COALESCE($18, disabled) \
+           disabled = COALESCE($18, disabled), \
+           limited_visits = CASE WHEN $19 AND max_clicks IS NULL \
+             THEN COALESCE((SELECT clicks FROM link_counters WHERE link_id = links.id), 0) \
+             ELSE limited_visits END, \
+           max_clicks = CASE WHEN $19 THEN $20 ELSE max_clicks END \
          WHERE id = $1 AND deleted_at IS NULL RETURNING id",
     )
     .bind(link_id)
@@ -381,6 +429,8 @@ async fn update_link_row(
     .bind(set_expired_destination)
     .bind(expired_destination)
     .bind(changes.disabled)
+    .bind(changes.max_clicks.is_some())
+    .bind(changes.max_clicks.flatten())
     .fetch_optional(&mut **tx)
     .await
 }

@@ -49,6 +49,7 @@ pub struct LinkView {
     pub expired: bool,
     pub expired_destination: Option<String>,
     pub disabled: bool,
+    pub max_clicks: Option<i64>,
     pub created_iso: String,
     pub created_day: String,
 }
@@ -74,6 +75,7 @@ impl LinkView {
                 .is_some_and(|at| state.settings.clock.now() >= at),
             expired_destination: link.expired_destination,
             disabled: link.disabled,
+            max_clicks: link.max_clicks,
             created_day: created_iso[..10].to_owned(),
             created_iso,
         }
@@ -172,6 +174,8 @@ struct FormValues {
     expires_at: String,
     expired_destination: String,
     disabled: bool,
+    /// As typed: a whole number, or empty for no limit.
+    max_clicks: String,
 }
 
 impl FormValues {
@@ -188,6 +192,7 @@ impl FormValues {
             expires_at: link.expires_at.map(timestamp::iso).unwrap_or_default(),
             expired_destination: link.expired_destination.clone().unwrap_or_default(),
             disabled: link.disabled,
+            max_clicks: link.max_clicks.map(|n| n.to_string()).unwrap_or_default(),
         }
     }
 
@@ -204,6 +209,7 @@ impl FormValues {
             expires_at: form.text("expiresAt"),
             expired_destination: form.text("expiredDestination"),
             disabled: matches!(form.get("disabled"), Some("true" | "on")),
+            max_clicks: form.text("maxClicks"),
         }
     }
 
@@ -219,6 +225,7 @@ impl FormValues {
             ("favicon", &self.favicon),
             ("expiresAt", &self.expires_at),
             ("expiredDestination", &self.expired_destination),
+            ("maxClicks", &self.max_clicks),
         ];
         for (name, value) in texts {
             fields.insert(name.into(), Value::String(value.clone()));
@@ -269,7 +276,7 @@ fn field_errors(error: OperationError) -> Result<HashMap<&'static str, String>, 
 fn known_field(field: &'static str) -> &'static str {
     match field {
         "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon"
-        | "expiresAt" | "expiredDestination" => field,
+        | "expiresAt" | "expiredDestination" | "maxClicks" => field,
         _ => "form",
     }
 }

@@ -175,6 +175,7 @@ async fn the_dashboard_form_sets_and_clears_the_lifecycle() {
                 ("route", "sale"),
                 ("domain", DEFAULT_DOMAIN),
                 ("expiresAt", "31/12/2029"),
+                ("maxClicks", "0"),
             ],
         )
         .await;
@@ -195,6 +196,7 @@ async fn the_dashboard_form_sets_and_clears_the_lifecycle() {
                 ("domain", DEFAULT_DOMAIN),
                 ("expiresAt", "2030-01-01T01:00:00+01:00"),
                 ("expiredDestination", "https://example.com/sale-over"),
+                ("maxClicks", "5"),
             ],
         )
         .await;
@@ -225,6 +227,7 @@ async fn the_dashboard_form_sets_and_clears_the_lifecycle() {
                 ("route", "sale"),
                 ("expiresAt", ""),
                 ("expiredDestination", ""),
+                ("maxClicks", ""),
                 ("disabled", "true"),
             ],
         )
@@ -234,6 +237,7 @@ async fn the_dashboard_form_sets_and_clears_the_lifecycle() {
     assert_eq!(api["data"]["expiresAt"], Value::Null);
     assert_eq!(api["data"]["expiredDestination"], Value::Null);
     assert_eq!(api["data"]["disabled"], true);
+    assert_eq!(api["data"]["maxClicks"], Value::Null);
     assert_eq!(
         app.visit(DEFAULT_DOMAIN, "/sale", CHROME_WINDOWS)
             .await
@@ -241,4 +245,149 @@ async fn the_dashboard_form_sets_and_clears_the_lifecycle() {
         404
     );
     assert!(person.get(&link_page).await.contains("switched off"));
+}
+
+/// Where a visit went: the destination, the expired destination, or elsewhere.
+async fn visit_went(app: &TestApp, server: &str, path: &str, user_agent: &str) -> String {
+    let response =
+        crate::helpers::visit_server(&app.client, server, DEFAULT_DOMAIN, path, user_agent, &[])
+            .await;
+    assert_eq!(response.status(), 302, "{path}");
+    location(&response).to_owned()
+}
+
+#[tokio::test]
+async fn a_visit_limit_is_exact_across_two_instances() {
+    let app = TestApp::spawn().await;
+    let mut other = crate::helpers::Server::start(&app.db.url, app.settings.clone()).await;
+    app.created(json!({
+        "destination": "https://example.com/first-fifty",
+        "route": "fifty",
+        "maxClicks": 50,
+        "expiredDestination": "https://example.com/sold-out",
+    }))
+    .await;
+    let servers = [app.server.address.clone(), other.address.clone()];
+    let visits = (0..150).map(|i| {
+        let server = servers[i % 2].clone();
+        let app = &app;
+        async move { visit_went(app, &server, "/fifty", CHROME_WINDOWS).await }
+    });
+    let went = futures_util::future::join_all(visits).await;
+    let through = went
+        .iter()
+        .filter(|l| *l == "https://example.com/first-fifty")
+        .count();
+    let sold_out = went
+        .iter()
+        .filter(|l| *l == "https://example.com/sold-out")
+        .count();
+    assert_eq!((through, sold_out), (50, 100), "{went:?}");
+
+    app.flush_clicks().await;
+    other.state.clicks.flush().await;
+    let link = app.get_short("fifty").await.json::<Value>().await.unwrap();
+    assert_eq!(link["data"]["clicks"], 50, "{link}");
+    assert_eq!(link["data"]["maxClicks"], 50);
+    other.stop().await;
+}
+
+#[tokio::test]
+async fn bots_and_head_requests_never_use_a_visit_up() {
+    let app = TestApp::spawn().await;
+    app.created(
+        json!({"destination": "https://example.com/two", "route": "two",
+                       "maxClicks": 2}),
+    )
+    .await;
+    let server = app.server.address.clone();
+    for _ in 0..5 {
+        assert_eq!(
+            visit_went(&app, &server, "/two", "curl/8.5.0").await,
+            "https://example.com/two"
+        );
+        let head = app
+            .client
+            .head(app.url("/two"))
+            .header("host", DEFAULT_DOMAIN)
+            .header("user-agent", CHROME_WINDOWS)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), 302);
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            visit_went(&app, &server, "/two", CHROME_WINDOWS).await,
+            "https://example.com/two"
+        );
+    }
+    // Used up: people and bots alike get the 410 page now.
+    for user_agent in [CHROME_WINDOWS, "curl/8.5.0"] {
+        let gone = app.visit(DEFAULT_DOMAIN, "/two", user_agent).await;
+        assert_eq!(gone.status(), 410, "{user_agent}");
+    }
+
+    // Raising the limit lets more through; null removes it.
+    let raised = app
+        .update_short(Method::PATCH, "two", json!({"maxClicks": 3}))
+        .await;
+    assert_eq!(raised.status(), 200);
+    assert_eq!(
+        visit_went(&app, &server, "/two", CHROME_WINDOWS).await,
+        "https://example.com/two"
+    );
+    assert_eq!(
+        app.visit(DEFAULT_DOMAIN, "/two", CHROME_WINDOWS)
+            .await
+            .status(),
+        410
+    );
+    let cleared = app
+        .update_short(Method::PATCH, "two", json!({"maxClicks": null}))
+        .await;
+    assert_eq!(
+        cleared.json::<Value>().await.unwrap()["data"]["maxClicks"],
+        Value::Null
+    );
+    assert_eq!(
+        visit_went(&app, &server, "/two", CHROME_WINDOWS).await,
+        "https://example.com/two"
+    );
+}
+
+#[tokio::test]
+async fn a_limit_set_later_counts_the_clicks_already_made() {
+    let app = TestApp::spawn().await;
+    app.created(json!({"destination": "https://example.com/later", "route": "later"}))
+        .await;
+    let server = app.server.address.clone();
+    for _ in 0..3 {
+        visit_went(&app, &server, "/later", CHROME_WINDOWS).await;
+    }
+    app.flush_clicks().await;
+    let limited = app
+        .update_short(Method::PATCH, "later", json!({"maxClicks": 4}))
+        .await;
+    assert_eq!(limited.status(), 200);
+    assert_eq!(
+        visit_went(&app, &server, "/later", CHROME_WINDOWS).await,
+        "https://example.com/later"
+    );
+    assert_eq!(
+        app.visit(DEFAULT_DOMAIN, "/later", CHROME_WINDOWS)
+            .await
+            .status(),
+        410
+    );
+
+    for bad in [json!(0), json!(-5), json!(2.5), json!("many")] {
+        let response = app
+            .update_short(Method::PATCH, "later", json!({"maxClicks": bad}))
+            .await;
+        assert!(
+            error_message(response, 400).await.contains("maxClicks"),
+            "{bad}"
+        );
+    }
 }

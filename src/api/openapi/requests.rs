@@ -69,6 +69,10 @@ pub struct NewShort {
     expired_destination: Option<String>,
     /// Switched off: visitors get the 404 page (default `false`). An openpxl extension.
     disabled: Option<bool>,
+    /// After this many human clicks the link counts as expired (exact across instances).
+    /// An openpxl extension.
+    #[schema(minimum = 1)]
+    max_clicks: Option<i64>,
 }
 
 /// Changes to a short link: only the fields present change, `null` clears an optional one.
@@ -111,6 +115,10 @@ pub struct ShortChanges {
     /// Switch the link off or on; `null` means `false`.
     #[schema(nullable)]
     disabled: Option<Option<bool>>,
+    /// A new visit limit; `null` removes it. Set on a link without one, it counts the
+    /// clicks the link already has.
+    #[schema(minimum = 1, nullable)]
+    max_clicks: Option<Option<i64>>,
 }
 
 /// How to draw a QR code (docs/API.md §8.1).
