@@ -49,7 +49,10 @@ pub fn router(state: AppState) -> Router {
         .layer(http::timeout_layer(&state));
     // The hot path stays lean: no per-request span, log line, request id, compression or
     // timer; the handler bounds its own waits by the request timeout.
-    let redirects = Router::new().route("/{route}", get(redirect::visit));
+    let redirects = Router::new().route(
+        "/{route}",
+        get(redirect::visit).post(redirect::unlock::unlock),
+    );
     let app = Router::new()
         .merge(probes)
         .nest("/api/v1", api::router(&state))

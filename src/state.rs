@@ -134,6 +134,8 @@ pub struct App {
     pub insights: InsightLimiter,
     /// Failed dashboard sign-ins, per account and per client address.
     pub sign_ins: SignInThrottle,
+    /// Wrong passwords of protected links, per link and per visitor address.
+    pub link_unlocks: SignInThrottle,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -171,6 +173,7 @@ impl AppState {
             metrics_registry: Arc::new(registry),
             insights,
             sign_ins: SignInThrottle::default(),
+            link_unlocks: SignInThrottle::default(),
         })))
     }
 

@@ -53,6 +53,9 @@ pub struct RedirectTarget {
     pub disabled: bool,
     /// A visit limit: visits take the slow path of [`crate::redirect::limit`].
     pub max_clicks: Option<i64>,
+    /// The argon2id hash of the link's password: visitors get the form of
+    /// [`crate::redirect::unlock`] first.
+    pub password_hash: Option<String>,
 }
 
 impl RedirectTarget {
@@ -78,6 +81,7 @@ impl RedirectTarget {
                 .and_then(|url| Url::parse(url).ok()),
             disabled: link.disabled,
             max_clicks: link.max_clicks,
+            password_hash: link.password_hash,
         })
     }
 }

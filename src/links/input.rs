@@ -39,6 +39,8 @@ pub struct LinkInput {
     pub expired_destination: Field<WebUrl>,
     pub disabled: Field<bool>,
     pub max_clicks: Field<i64>,
+    /// The password as sent (hashed before it is stored).
+    pub password: Field<String>,
 }
 
 impl LinkInput {
@@ -116,6 +118,19 @@ impl LinkInput {
             }
             other => other,
         };
+        let password = match body.text("password") {
+            Field::Given(text) if !(4..=128).contains(&text.chars().count()) => {
+                body.problem(
+                    "password",
+                    format!(
+                        "password must be 4 to 128 characters (got {}); use null to remove it",
+                        text.chars().count()
+                    ),
+                );
+                Field::Absent
+            }
+            other => other,
+        };
         body.finish()?;
         // Every `None` inside a `Given` was reported above, so `finish` has returned already.
         Ok(Self {
@@ -131,6 +146,7 @@ impl LinkInput {
             expired_destination: flatten(expired_destination),
             disabled,
             max_clicks,
+            password,
         })
     }
 }

@@ -41,6 +41,8 @@ pub struct ShortLink {
     pub disabled: bool,
     /// After this many human visits the link counts as expired.
     pub max_clicks: Option<i64>,
+    /// The argon2id hash of its password, if it has one (never shown).
+    pub password_hash: Option<String>,
     pub clicks: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -95,6 +97,9 @@ pub struct ShortLinkView {
     pub disabled: bool,
     /// After this many human clicks the link counts as expired (an openpxl extension).
     pub max_clicks: Option<i64>,
+    /// Visitors must give a password first (an openpxl extension; the password itself is
+    /// write-only).
+    pub password_protected: bool,
     /// Creation time.
     #[serde(serialize_with = "serialize_iso")]
     #[schema(value_type = String, format = DateTime)]
@@ -122,6 +127,7 @@ impl From<ShortLink> for ShortLinkView {
             expired_destination: link.expired_destination,
             disabled: link.disabled,
             max_clicks: link.max_clicks,
+            password_protected: link.password_hash.is_some(),
             created_at: link.created_at,
             updated_at: link.updated_at,
         }

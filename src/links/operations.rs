@@ -55,6 +55,10 @@ pub async fn create(
         expired_destination: expired_destination.map(WebUrl::into_string),
         disabled: input.disabled.given().unwrap_or(false),
         max_clicks: input.max_clicks.given(),
+        password_hash: match input.password.given() {
+            Some(password) => Some(hash_password(password).await?),
+            None => None,
+        },
     };
     let created = match route {
         Some(route) => {
@@ -191,6 +195,11 @@ pub async fn update(
         // `null` means "not set", and an unset switch is off.
         disabled: input.disabled.change().map(|d| d.unwrap_or(false)),
         max_clicks: input.max_clicks.change(),
+        password_hash: match input.password.change() {
+            Some(Some(password)) => Some(Some(hash_password(password).await?)),
+            Some(None) => Some(None),
+            None => None,
+        },
     };
     let updated = state
         .store
@@ -342,6 +351,13 @@ async fn refuse_redirect_loop(
         ));
     }
     Ok(())
+}
+
+/// A link password's argon2id hash, made off the executor.
+async fn hash_password(password: String) -> Result<String, OperationError> {
+    crate::auth::password::hash_blocking(password)
+        .await
+        .map_err(|error| OperationError::Internal(error.to_string()))
 }
 
 /// Why a route could not be taken, in the client's words.

@@ -37,17 +37,20 @@ pub enum RedirectOutcome {
     NotFound,
     /// The link has expired: sent to its expired destination, or the 410 page.
     Expired,
+    /// A protected link's password form (first visit, or a wrong or held-back try).
+    Password,
     /// The link could not be resolved, or its click taken, in time (503).
     Unavailable,
 }
 
 impl RedirectOutcome {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Redirect,
         Self::Preview,
         Self::Interstitial,
         Self::NotFound,
         Self::Expired,
+        Self::Password,
         Self::Unavailable,
     ];
 
@@ -58,6 +61,7 @@ impl RedirectOutcome {
             Self::Interstitial => "interstitial",
             Self::NotFound => "not_found",
             Self::Expired => "expired",
+            Self::Password => "password",
             Self::Unavailable => "unavailable",
         }
     }
@@ -110,7 +114,7 @@ pub struct Metrics {
     http_durations: Family<HttpLabels, Histogram>,
     redirects: Family<OutcomeLabels, Counter>,
     /// The counters of `redirects`, by `RedirectOutcome as usize`.
-    redirect_counters: [Counter; 6],
+    redirect_counters: [Counter; 7],
     redirect_duration: AtomicHistogram,
     quota_rejections: Counter,
     pub recorder: RecorderMetrics,

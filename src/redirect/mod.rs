@@ -9,6 +9,7 @@ pub mod crawler;
 pub mod destination;
 pub mod limit;
 pub mod pages;
+pub mod unlock;
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -67,34 +68,64 @@ async fn serve_visit(
     } else {
         Visitor::of(user_agent)
     };
-    if target.disabled {
-        return not_found();
+    if let Some(ended) = ended(state, &target, uri.query()) {
+        return ended;
     }
-    if target
-        .expires_at
-        .is_some_and(|at| state.settings.clock.now() >= at)
-    {
-        return expired(&target, uri.query());
+    if target.password_hash.is_some() {
+        return unlock::ask();
     }
     let Some(location) = location_of(&target, uri.query()) else {
         return not_found();
     };
-    let admission = match target.max_clicks {
-        None => None,
-        Some(_) => match limit::admit(state, &target, visitor).await {
-            Ok(limit::Admission::Reached) => return expired(&target, uri.query()),
-            Ok(admission) => Some(admission),
-            Err(()) => return unavailable(),
-        },
-    };
-    let event = click_event(state, &target, visitor, headers, peer, uri.query());
-    if let Err(answer) = hand_over(state, event).await {
-        if admission == Some(limit::Admission::Taken) {
-            limit::give_back(state, &target).await;
-        }
+    if let Err(answer) = let_through(state, &target, visitor, headers, peer, uri.query()).await {
         return answer;
     }
     answer(&target, visitor, location)
+}
+
+/// The answer for a link that no longer leads to its destination: switched off (404) or
+/// expired (its expired destination, or 410).
+fn ended(
+    state: &AppState,
+    target: &RedirectTarget,
+    query: Option<&str>,
+) -> Option<(RedirectOutcome, Response)> {
+    if target.disabled {
+        return Some(not_found());
+    }
+    target
+        .expires_at
+        .is_some_and(|at| state.settings.clock.now() >= at)
+        .then(|| expired(target, query))
+}
+
+/// What a visit that goes on needs: a visit of the link's limit, if it has one, and its
+/// click handed to the recorder (the visit given back if that fails). `Err`: the answer
+/// instead.
+async fn let_through(
+    state: &AppState,
+    target: &RedirectTarget,
+    visitor: Visitor,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    query: Option<&str>,
+) -> Result<(), (RedirectOutcome, Response)> {
+    let admission = match target.max_clicks {
+        None => None,
+        Some(_) => match limit::admit(state, target, visitor).await {
+            Ok(limit::Admission::Reached) => return Err(expired(target, query)),
+            Ok(admission) => Some(admission),
+            Err(()) => return Err(unavailable()),
+        },
+    };
+    let event = click_event(state, target, visitor, headers, peer, query);
+    if let Err(answer) = hand_over(state, event).await {
+        if admission == Some(limit::Admission::Taken) {
+            limit::give_back(state, target).await;
+        }
+        return Err(answer);
+    }
+    Ok(())
 }
 
 fn not_found() -> (RedirectOutcome, Response) {

@@ -22,16 +22,24 @@ box-shadow:0 1px 4px rgba(0,0,0,.08);text-align:center}h1{font-size:1.3rem;overf
 p{line-height:1.5;overflow-wrap:anywhere}.icon{border-radius:8px}.small{font-size:.85rem;color:#666}\
 .choices{display:flex;gap:.75rem;justify-content:center;flex-wrap:wrap}\
 .button{display:inline-block;padding:.6rem 1rem;border-radius:8px;border:1px solid #ccc;\
-color:#1c1c1e;text-decoration:none}.primary{background:#2f6fed;border-color:#2f6fed;color:#fff}";
+color:#1c1c1e;text-decoration:none}.primary{background:#2f6fed;border-color:#2f6fed;color:#fff}\
+form{display:grid;gap:.6rem;text-align:left}input{font:inherit;padding:.55rem;border:1px solid #bbb;\
+border-radius:8px}button{font:inherit;padding:.6rem 1rem;border-radius:8px;border:0;\
+background:#2f6fed;color:#fff;cursor:pointer}";
 
-static CONTENT_SECURITY_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
+static CONTENT_SECURITY_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| policy("'none'"));
+
+/// The password page posts its form to itself.
+static PASSWORD_PAGE_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| policy("'self'"));
+
+fn policy(form_action: &str) -> HeaderValue {
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CSS.as_bytes()));
     let policy = format!(
         "default-src 'none'; img-src http: https: data:; style-src 'sha256-{hash}'; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+         base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
     );
     HeaderValue::from_str(&policy).expect("the policy is ASCII")
-});
+}
 
 #[derive(Template)]
 #[template(path = "preview.html")]
@@ -65,6 +73,13 @@ struct NotFoundPage<'a> {
 #[template(path = "gone.html")]
 struct GonePage<'a> {
     css: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage<'a> {
+    css: &'a str,
+    problem: Option<&'a str>,
 }
 
 fn page(status: StatusCode, rendered: Result<String, askama::Error>) -> Response {
@@ -136,6 +151,17 @@ pub fn interstitial(target: &RedirectTarget, location: &str) -> Response {
 /// 404 for an unknown host or route.
 pub fn not_found() -> Response {
     page(StatusCode::NOT_FOUND, NotFoundPage { css: CSS }.render())
+}
+
+/// The form a protected link asks for its password with (`problem`: why the last try
+/// failed). It shows nothing of the link: not its destination, title or image.
+pub fn password(status: StatusCode, problem: Option<&str>) -> Response {
+    let mut response = page(status, PasswordPage { css: CSS, problem }.render());
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        PASSWORD_PAGE_POLICY.clone(),
+    );
+    response
 }
 
 /// 410 for a link that has expired and has nowhere else to send visitors.

@@ -50,7 +50,8 @@ async fn claim_route(
 /// and its last click.
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
        l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
-       l.expired_destination, l.disabled, l.max_clicks, COALESCE(c.clicks, 0) AS clicks, \
+       l.expired_destination, l.disabled, l.max_clicks, l.password_hash, \
+       COALESCE(c.clicks, 0) AS clicks, \
        l.created_at, \
        CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
          AS updated_at \
@@ -74,6 +75,7 @@ pub struct NewLink {
     pub expired_destination: Option<String>,
     pub disabled: bool,
     pub max_clicks: Option<i64>,
+    pub password_hash: Option<String>,
 }
 
 /// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
@@ -91,6 +93,7 @@ pub struct LinkChanges {
     pub expired_destination: Option<Option<String>>,
     pub disabled: Option<bool>,
     pub max_clicks: Option<Option<i64>>,
+    pub password_hash: Option<Option<String>>,
 }
 
 impl Store {
@@ -353,11 +356,14 @@ async fn insert_link_row(
     sqlx::query_as(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
                                 image, favicon, created_at, updated_at, created_by, \
-                                expires_at, expired_destination, disabled, max_clicks) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15) \
+                                expires_at, expired_destination, disabled, max_clicks, \
+                                password_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, \
+                     $16) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
                        image, favicon, created_by, expires_at, expired_destination, disabled, \
-                       max_clicks, CAST(0 AS BIGINT) AS clicks, created_at, updated_at",
+                       max_clicks, password_hash, CAST(0 AS BIGINT) AS clicks, created_at, \
+                       updated_at",
     )
     .bind(link.org_id)
     .bind(&link.domain)
@@ -374,6 +380,7 @@ async fn insert_link_row(
     .bind(&link.expired_destination)
     .bind(link.disabled)
     .bind(link.max_clicks)
+    .bind(&link.password_hash)
     .fetch_one(&mut **tx)
     .await
 }
@@ -408,7 +415,8 @@ async fn update_link_row(
            limited_visits = CASE WHEN $19 AND max_clicks IS NULL \
              THEN COALESCE((SELECT clicks FROM link_counters WHERE link_id = links.id), 0) \
              ELSE limited_visits END, \
-           max_clicks = CASE WHEN $19 THEN $20 ELSE max_clicks END \
+           max_clicks = CASE WHEN $19 THEN $20 ELSE max_clicks END, \
+           password_hash = CASE WHEN $21 THEN $22 ELSE password_hash END \
          WHERE id = $1 AND deleted_at IS NULL RETURNING id",
     )
     .bind(link_id)
@@ -431,6 +439,8 @@ async fn update_link_row(
     .bind(changes.disabled)
     .bind(changes.max_clicks.is_some())
     .bind(changes.max_clicks.flatten())
+    .bind(changes.password_hash.is_some())
+    .bind(changes.password_hash.clone().flatten())
     .fetch_optional(&mut **tx)
     .await
 }

@@ -50,6 +50,7 @@ pub struct LinkView {
     pub expired_destination: Option<String>,
     pub disabled: bool,
     pub max_clicks: Option<i64>,
+    pub password_protected: bool,
     pub created_iso: String,
     pub created_day: String,
 }
@@ -76,6 +77,7 @@ impl LinkView {
             expired_destination: link.expired_destination,
             disabled: link.disabled,
             max_clicks: link.max_clicks,
+            password_protected: link.password_hash.is_some(),
             created_day: created_iso[..10].to_owned(),
             created_iso,
         }
@@ -176,6 +178,12 @@ struct FormValues {
     disabled: bool,
     /// As typed: a whole number, or empty for no limit.
     max_clicks: String,
+    /// A new password (empty: keep the one there is, if any).
+    password: String,
+    /// Whether the link has a password now (editing).
+    password_protected: bool,
+    /// "Remove the password" ticked.
+    remove_password: bool,
 }
 
 impl FormValues {
@@ -193,6 +201,9 @@ impl FormValues {
             expired_destination: link.expired_destination.clone().unwrap_or_default(),
             disabled: link.disabled,
             max_clicks: link.max_clicks.map(|n| n.to_string()).unwrap_or_default(),
+            password: String::new(),
+            password_protected: link.password_hash.is_some(),
+            remove_password: false,
         }
     }
 
@@ -210,6 +221,9 @@ impl FormValues {
             expired_destination: form.text("expiredDestination"),
             disabled: matches!(form.get("disabled"), Some("true" | "on")),
             max_clicks: form.text("maxClicks"),
+            password: form.text("password"),
+            password_protected: matches!(form.get("passwordProtected"), Some("true")),
+            remove_password: matches!(form.get("removePassword"), Some("true" | "on")),
         }
     }
 
@@ -236,6 +250,12 @@ impl FormValues {
         // An unticked box is not sent by the browser: it means false.
         fields.insert("consent".into(), Value::Bool(self.consent));
         fields.insert("disabled".into(), Value::Bool(self.disabled));
+        // An empty password box keeps the password there is; only the box removes it.
+        if self.remove_password {
+            fields.insert("password".into(), Value::Null);
+        } else if !self.password.is_empty() {
+            fields.insert("password".into(), Value::String(self.password.clone()));
+        }
         fields
     }
 }
@@ -276,7 +296,7 @@ fn field_errors(error: OperationError) -> Result<HashMap<&'static str, String>, 
 fn known_field(field: &'static str) -> &'static str {
     match field {
         "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon"
-        | "expiresAt" | "expiredDestination" | "maxClicks" => field,
+        | "expiresAt" | "expiredDestination" | "maxClicks" | "password" => field,
         _ => "form",
     }
 }

@@ -73,6 +73,15 @@ pub struct NewShort {
     /// An openpxl extension.
     #[schema(minimum = 1)]
     max_clicks: Option<i64>,
+    /// Visitors must give this password first (4–128 characters; only its argon2id hash
+    /// is kept; never shown). An openpxl extension.
+    #[schema(
+        min_length = 4,
+        max_length = 128,
+        write_only,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    password: Option<String>,
 }
 
 /// Changes to a short link: only the fields present change, `null` clears an optional one.
@@ -119,6 +128,15 @@ pub struct ShortChanges {
     /// clicks the link already has.
     #[schema(minimum = 1, nullable)]
     max_clicks: Option<Option<i64>>,
+    /// A new password; `null` removes it.
+    #[schema(
+        min_length = 4,
+        max_length = 128,
+        write_only,
+        nullable,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    password: Option<Option<String>>,
 }
 
 /// How to draw a QR code (docs/API.md §8.1).
