@@ -136,6 +136,8 @@ pub struct App {
     pub sign_ins: SignInThrottle,
     /// Wrong passwords of protected links, per link and per visitor address.
     pub link_unlocks: SignInThrottle,
+    /// The GeoIP database, for targeting rules on `country` (the recorder has it too).
+    pub geoip: Option<Arc<GeoIp>>,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -146,11 +148,16 @@ impl AppState {
     /// Opens the GeoIP database, starts the click recorder and (on Postgres) the listener
     /// that keeps the link cache in step with other instances.
     pub fn start(store: Store, settings: Settings) -> Result<Self, GeoIpError> {
-        let geoip = settings.geoip_db.as_deref().map(GeoIp::open).transpose()?;
+        let geoip = settings
+            .geoip_db
+            .as_deref()
+            .map(GeoIp::open)
+            .transpose()?
+            .map(Arc::new);
         let metrics = Metrics::new();
         let (clicks, _recorder) = ClickRecorder::start(
             store.clone(),
-            Enricher::new(geoip),
+            Enricher::new(geoip.clone()),
             settings.recorder.clone(),
             Some(metrics.recorder.clone()),
         );
@@ -174,6 +181,7 @@ impl AppState {
             insights,
             sign_ins: SignInThrottle::default(),
             link_unlocks: SignInThrottle::default(),
+            geoip,
         })))
     }
 

@@ -3,7 +3,7 @@
 //! parameters, the first language of Accept-Language, and the visitor key. The IP address
 //! and User-Agent go no further than this.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use super::{
     event::ClickEvent,
@@ -19,12 +19,12 @@ use crate::store::ClickRow;
 const USER_AGENT_CACHE_ENTRIES: usize = 10_000;
 
 pub struct Enricher {
-    geoip: Option<GeoIp>,
+    geoip: Option<Arc<GeoIp>>,
     user_agents: HashMap<String, Software>,
 }
 
 impl Enricher {
-    pub fn new(geoip: Option<GeoIp>) -> Self {
+    pub fn new(geoip: Option<Arc<GeoIp>>) -> Self {
         Self {
             geoip,
             user_agents: HashMap::new(),

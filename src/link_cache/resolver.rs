@@ -20,7 +20,11 @@ use axum::http::HeaderValue;
 use quick_cache::{Equivalent, sync::Cache};
 use url::Url;
 
-use crate::{links::ShortLink, store::Store, timestamp::Millis};
+use crate::{
+    links::{ShortLink, targeting::Targeting},
+    store::Store,
+    timestamp::Millis,
+};
 
 /// Found links live long: every change invalidates them explicitly. Each entry's lifetime
 /// is jittered by up to a tenth so that links loaded together do not all expire together.
@@ -56,11 +60,14 @@ pub struct RedirectTarget {
     /// The argon2id hash of the link's password: visitors get the form of
     /// [`crate::redirect::unlock`] first.
     pub password_hash: Option<String>,
+    /// Rules and variants, ready to choose with; `None` (most links): the destination.
+    pub targeting: Option<Targeting>,
 }
 
 impl RedirectTarget {
     fn from_link(link: ShortLink) -> Option<Self> {
         let destination = Url::parse(&link.destination).ok()?;
+        let targeting = Targeting::compile(link.id, &link.rules(), &link.variants());
         let location = location_header(&destination);
         Some(Self {
             link_id: link.id,
@@ -82,6 +89,7 @@ impl RedirectTarget {
             disabled: link.disabled,
             max_clicks: link.max_clicks,
             password_hash: link.password_hash,
+            targeting,
         })
     }
 }

@@ -74,6 +74,28 @@ impl FieldReader {
     }
 
     /// A string field. In a form, an empty value means "not set".
+    /// A field as sent, for structured values (a form sends them as JSON text; an empty
+    /// value means "not set").
+    pub fn json(&mut self, name: &'static str) -> Field<Value> {
+        match self.fields.remove(name) {
+            None => Field::Absent,
+            Some(Value::Null) => Field::Null,
+            Some(Value::String(text)) if self.is_form => {
+                if text.trim().is_empty() {
+                    return Field::Null;
+                }
+                match serde_json::from_str(&text) {
+                    Ok(value) => Field::Given(value),
+                    Err(error) => {
+                        self.problem(name, format!("{name} is not valid JSON: {error}"));
+                        Field::Absent
+                    }
+                }
+            }
+            Some(value) => Field::Given(value),
+        }
+    }
+
     pub fn text(&mut self, name: &'static str) -> Field<String> {
         match self.fields.remove(name) {
             None => Field::Absent,

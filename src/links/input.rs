@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::{
     Host, Route, WebUrl,
     fields::{Field, FieldReader},
+    targeting::{Rule, Variant, read_rules, read_variants},
 };
 use crate::{
     operation_error::OperationError,
@@ -41,6 +42,8 @@ pub struct LinkInput {
     pub max_clicks: Field<i64>,
     /// The password as sent (hashed before it is stored).
     pub password: Field<String>,
+    pub rules: Field<Vec<Rule>>,
+    pub variants: Field<Vec<Variant>>,
 }
 
 impl LinkInput {
@@ -131,6 +134,8 @@ impl LinkInput {
             }
             other => other,
         };
+        let rules = structured(&mut body, "rules", read_rules);
+        let variants = structured(&mut body, "variants", read_variants);
         body.finish()?;
         // Every `None` inside a `Given` was reported above, so `finish` has returned already.
         Ok(Self {
@@ -147,7 +152,30 @@ impl LinkInput {
             disabled,
             max_clicks,
             password,
+            rules,
+            variants,
         })
+    }
+}
+
+/// A list field read by `read`, each of its problems reported under `name`.
+fn structured<T>(
+    body: &mut FieldReader,
+    name: &'static str,
+    read: fn(&Value) -> Result<Vec<T>, Vec<String>>,
+) -> Field<Vec<T>> {
+    match body.json(name) {
+        Field::Given(value) => match read(&value) {
+            Ok(items) => Field::Given(items),
+            Err(problems) => {
+                for problem in problems {
+                    body.problem(name, problem);
+                }
+                Field::Absent
+            }
+        },
+        Field::Null => Field::Null,
+        Field::Absent => Field::Absent,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod input;
 pub mod operations;
 pub mod qr;
 mod route;
+pub mod targeting;
 mod web_url;
 
 pub use host::Host;
@@ -43,12 +44,34 @@ pub struct ShortLink {
     pub max_clicks: Option<i64>,
     /// The argon2id hash of its password, if it has one (never shown).
     pub password_hash: Option<String>,
+    /// Targeting rules as JSON (see [`targeting`]); `None`: none.
+    #[sqlx(rename = "rules")]
+    pub rules_json: Option<String>,
+    /// A/B variants as JSON; `None`: none.
+    #[sqlx(rename = "variants")]
+    pub variants_json: Option<String>,
     pub clicks: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
 
 impl ShortLink {
+    /// Its targeting rules (stored validated; unreadable JSON reads as none).
+    pub fn rules(&self) -> Vec<targeting::Rule> {
+        self.rules_json
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
+
+    /// Its A/B variants.
+    pub fn variants(&self) -> Vec<targeting::Variant> {
+        self.variants_json
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
+
     /// `<domain>/<route>`: the link's id on the wire.
     pub fn short_id(&self) -> String {
         format!("{}/{}", self.domain, self.route)
@@ -100,6 +123,10 @@ pub struct ShortLinkView {
     /// Visitors must give a password first (an openpxl extension; the password itself is
     /// write-only).
     pub password_protected: bool,
+    /// Targeting rules, tried in order (an openpxl extension).
+    pub rules: Vec<targeting::Rule>,
+    /// A/B variants for what no rule catches (an openpxl extension).
+    pub variants: Vec<targeting::Variant>,
     /// Creation time.
     #[serde(serialize_with = "serialize_iso")]
     #[schema(value_type = String, format = DateTime)]
@@ -112,6 +139,7 @@ pub struct ShortLinkView {
 
 impl From<ShortLink> for ShortLinkView {
     fn from(link: ShortLink) -> Self {
+        let (rules, variants) = (link.rules(), link.variants());
         Self {
             id: link.short_id(),
             route: link.route,
@@ -128,6 +156,8 @@ impl From<ShortLink> for ShortLinkView {
             disabled: link.disabled,
             max_clicks: link.max_clicks,
             password_protected: link.password_hash.is_some(),
+            rules,
+            variants,
             created_at: link.created_at,
             updated_at: link.updated_at,
         }

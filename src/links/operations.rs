@@ -5,7 +5,13 @@
 //! tenancy rule (another organization's link is "not found") and the role rule (a member
 //! changes and deletes only the links they created). Every change tells the link cache.
 
-use super::{Host, Route, ShortLink, WebUrl, fields::Field, input::LinkInput, random_route};
+use super::{
+    Host, Route, ShortLink, WebUrl,
+    fields::Field,
+    input::LinkInput,
+    random_route,
+    targeting::{Rule, Variant},
+};
 use crate::{
     auth::Caller,
     operation_error::OperationError,
@@ -40,6 +46,9 @@ pub async fn create(
     if let Some(route) = &route {
         refuse_reserved(state, &domain, route)?;
     }
+    let rules = input.rules.given().unwrap_or_default();
+    let variants = input.variants.given().unwrap_or_default();
+    refuse_targeting_loops(state, &rules, &variants).await?;
     let mut link = NewLink {
         org_id: caller.org_id,
         created_by: caller.user_id,
@@ -59,6 +68,8 @@ pub async fn create(
             Some(password) => Some(hash_password(password).await?),
             None => None,
         },
+        rules: as_json(&rules),
+        variants: as_json(&variants),
     };
     let created = match route {
         Some(route) => {
@@ -181,6 +192,15 @@ pub async fn update(
     if let Some(Some(url)) = &expired_destination {
         refuse_redirect_loop(state, "expiredDestination", url).await?;
     }
+    // `null` and `[]` both mean none.
+    let rules = input.rules.change().map(Option::unwrap_or_default);
+    let variants = input.variants.change().map(Option::unwrap_or_default);
+    refuse_targeting_loops(
+        state,
+        rules.as_deref().unwrap_or_default(),
+        variants.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let changes = LinkChanges {
         route: route.map(Route::into_string).filter(|r| *r != link.route),
         destination: destination.map(WebUrl::into_string),
@@ -200,6 +220,8 @@ pub async fn update(
             Some(None) => Some(None),
             None => None,
         },
+        rules: rules.map(|rules| as_json(&rules)),
+        variants: variants.map(|variants| as_json(&variants)),
     };
     let updated = state
         .store
@@ -351,6 +373,29 @@ async fn refuse_redirect_loop(
         ));
     }
     Ok(())
+}
+
+/// Rules' and variants' destinations must not loop back to this server either.
+async fn refuse_targeting_loops(
+    state: &AppState,
+    rules: &[Rule],
+    variants: &[Variant],
+) -> Result<(), OperationError> {
+    let destinations = rules
+        .iter()
+        .map(|rule| ("rules", &rule.destination))
+        .chain(variants.iter().map(|v| ("variants", &v.destination)));
+    for (field, destination) in destinations {
+        let url =
+            WebUrl::parse(field, destination).map_err(|m| OperationError::invalid(field, m))?;
+        refuse_redirect_loop(state, field, &url).await?;
+    }
+    Ok(())
+}
+
+/// A list as stored: JSON, or `None` when empty.
+fn as_json<T: serde::Serialize>(items: &[T]) -> Option<String> {
+    (!items.is_empty()).then(|| serde_json::to_string(items).expect("rules serialize"))
 }
 
 /// A link password's argon2id hash, made off the executor.

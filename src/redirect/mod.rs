@@ -9,6 +9,7 @@ pub mod crawler;
 pub mod destination;
 pub mod limit;
 pub mod pages;
+mod targeting;
 pub mod unlock;
 
 use std::{
@@ -74,7 +75,7 @@ async fn serve_visit(
     if target.password_hash.is_some() {
         return unlock::ask();
     }
-    let Some(location) = location_of(&target, uri.query()) else {
+    let Some(location) = location_of(state, &target, headers, peer, uri.query()) else {
         return not_found();
     };
     if let Err(answer) = let_through(state, &target, visitor, headers, peer, uri.query()).await {
@@ -163,8 +164,22 @@ async fn resolve_target(
     }
 }
 
-/// Where the visit goes: the ready-made header without a query, else the merged URL.
-fn location_of(target: &RedirectTarget, query: Option<&str>) -> Option<HeaderValue> {
+/// Where the visit goes: the destination a rule or variant picks (links with targeting),
+/// else the link's: the ready-made header without a query, else the merged URL.
+fn location_of(
+    state: &AppState,
+    target: &RedirectTarget,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    query: Option<&str>,
+) -> Option<HeaderValue> {
+    if let Some(targeting) = &target.targeting {
+        let chosen = targeting::choose(state, targeting, headers, peer, query);
+        return location_header(&destination::location(
+            chosen.unwrap_or(&target.destination),
+            query,
+        ));
+    }
     match (query, &target.location) {
         (None, Some(ready)) => Some(ready.clone()),
         (query, _) => location_header(&destination::location(&target.destination, query)),

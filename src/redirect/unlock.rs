@@ -102,7 +102,7 @@ async fn try_password(
     }
     state.link_unlocks.succeeded(&throttle_key);
     let visitor = Visitor::of(text(headers, header::USER_AGENT).unwrap_or_default());
-    let Some(location) = location_of(&target, uri.query()) else {
+    let Some(location) = location_of(state, &target, headers, peer, uri.query()) else {
         return not_found();
     };
     if let Err(answer) = let_through(state, &target, visitor, headers, peer, uri.query()).await {

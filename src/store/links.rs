@@ -50,7 +50,7 @@ async fn claim_route(
 /// and its last click.
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
        l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
-       l.expired_destination, l.disabled, l.max_clicks, l.password_hash, \
+       l.expired_destination, l.disabled, l.max_clicks, l.password_hash, l.rules, l.variants, \
        COALESCE(c.clicks, 0) AS clicks, \
        l.created_at, \
        CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
@@ -76,6 +76,9 @@ pub struct NewLink {
     pub disabled: bool,
     pub max_clicks: Option<i64>,
     pub password_hash: Option<String>,
+    /// Targeting rules and variants as JSON.
+    pub rules: Option<String>,
+    pub variants: Option<String>,
 }
 
 /// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
@@ -94,6 +97,8 @@ pub struct LinkChanges {
     pub disabled: Option<bool>,
     pub max_clicks: Option<Option<i64>>,
     pub password_hash: Option<Option<String>>,
+    pub rules: Option<Option<String>>,
+    pub variants: Option<Option<String>>,
 }
 
 impl Store {
@@ -357,13 +362,13 @@ async fn insert_link_row(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
                                 image, favicon, created_at, updated_at, created_by, \
                                 expires_at, expired_destination, disabled, max_clicks, \
-                                password_hash) \
+                                password_hash, rules, variants) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, \
-                     $16) \
+                     $16, $17, $18) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
                        image, favicon, created_by, expires_at, expired_destination, disabled, \
-                       max_clicks, password_hash, CAST(0 AS BIGINT) AS clicks, created_at, \
-                       updated_at",
+                       max_clicks, password_hash, rules, variants, CAST(0 AS BIGINT) AS clicks, \
+                       created_at, updated_at",
     )
     .bind(link.org_id)
     .bind(&link.domain)
@@ -381,6 +386,8 @@ async fn insert_link_row(
     .bind(link.disabled)
     .bind(link.max_clicks)
     .bind(&link.password_hash)
+    .bind(&link.rules)
+    .bind(&link.variants)
     .fetch_one(&mut **tx)
     .await
 }
@@ -416,7 +423,9 @@ async fn update_link_row(
              THEN COALESCE((SELECT clicks FROM link_counters WHERE link_id = links.id), 0) \
              ELSE limited_visits END, \
            max_clicks = CASE WHEN $19 THEN $20 ELSE max_clicks END, \
-           password_hash = CASE WHEN $21 THEN $22 ELSE password_hash END \
+           password_hash = CASE WHEN $21 THEN $22 ELSE password_hash END, \
+           rules = CASE WHEN $23 THEN $24 ELSE rules END, \
+           variants = CASE WHEN $25 THEN $26 ELSE variants END \
          WHERE id = $1 AND deleted_at IS NULL RETURNING id",
     )
     .bind(link_id)
@@ -441,6 +450,10 @@ async fn update_link_row(
     .bind(changes.max_clicks.flatten())
     .bind(changes.password_hash.is_some())
     .bind(changes.password_hash.clone().flatten())
+    .bind(changes.rules.is_some())
+    .bind(changes.rules.clone().flatten())
+    .bind(changes.variants.is_some())
+    .bind(changes.variants.clone().flatten())
     .fetch_optional(&mut **tx)
     .await
 }

@@ -51,6 +51,9 @@ pub struct LinkView {
     pub disabled: bool,
     pub max_clicks: Option<i64>,
     pub password_protected: bool,
+    /// How many targeting rules and A/B variants it has (set through the API for now).
+    pub rules: usize,
+    pub variants: usize,
     pub created_iso: String,
     pub created_day: String,
 }
@@ -59,6 +62,7 @@ impl LinkView {
     pub fn new(state: &AppState, link: ShortLink) -> Self {
         let scheme = state.settings.public_url.scheme();
         let created_iso = timestamp::iso(link.created_at);
+        let (rules, variants) = (link.rules().len(), link.variants().len());
         Self {
             number: link.id,
             url: link.url(scheme),
@@ -78,6 +82,8 @@ impl LinkView {
             disabled: link.disabled,
             max_clicks: link.max_clicks,
             password_protected: link.password_hash.is_some(),
+            rules,
+            variants,
             created_day: created_iso[..10].to_owned(),
             created_iso,
         }

@@ -33,5 +33,6 @@ mod rollups;
 mod short_create;
 mod short_read;
 mod short_update;
+mod targeting;
 mod tenancy;
 mod wire;

@@ -82,6 +82,14 @@ pub struct NewShort {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     password: Option<String>,
+    /// Targeting rules, tried in order; the first that holds picks the destination (at
+    /// most 20). An openpxl extension.
+    #[schema(max_items = 20)]
+    rules: Option<Vec<RuleInput>>,
+    /// A/B variants for what no rule catches: 2 to 10, or an empty list for none. An
+    /// openpxl extension.
+    #[schema(max_items = 10)]
+    variants: Option<Vec<VariantInput>>,
 }
 
 /// Changes to a short link: only the fields present change, `null` clears an optional one.
@@ -137,6 +145,61 @@ pub struct ShortChanges {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     password: Option<Option<String>>,
+    /// New rules (the whole list); `null` or `[]` removes them.
+    #[schema(max_items = 20, nullable)]
+    rules: Option<Option<Vec<RuleInput>>>,
+    /// New variants (the whole list); `null` or `[]` removes them.
+    #[schema(max_items = 10, nullable)]
+    variants: Option<Option<Vec<VariantInput>>>,
+}
+
+/// A targeting rule as sent: conditions (all must hold) and where it sends visitors.
+#[derive(ToSchema)]
+pub struct RuleInput {
+    when: ConditionsInput,
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
+    destination: String,
+}
+
+/// One value, or a list of 1 to 50 meaning "any of".
+#[derive(ToSchema, serde::Serialize)]
+#[serde(untagged)]
+pub enum OneOrMore {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A rule's conditions (at least one): docs/API.md §4.10.
+#[derive(ToSchema)]
+pub struct ConditionsInput {
+    /// `Desktop`, `Mobile` or `Tablet` (any case).
+    device: Option<OneOrMore>,
+    /// OS families as the analytics show them (`iOS`, `Android`), any case.
+    os: Option<OneOrMore>,
+    /// Browser families as the analytics show them (`Chrome`), any case.
+    browser: Option<OneOrMore>,
+    /// ISO 3166-1 alpha-2 codes (any case), from the GeoIP database.
+    country: Option<OneOrMore>,
+    /// Primary language tags (`de`), matched against the visitor's preferred language.
+    language: Option<OneOrMore>,
+    /// Query parameters of the short URL and the values they must have.
+    query: Option<std::collections::BTreeMap<String, String>>,
+    /// From this instant on (ISO 8601 with offset).
+    #[schema(format = DateTime)]
+    from: Option<String>,
+    /// Before this instant.
+    #[schema(format = DateTime)]
+    until: Option<String>,
+}
+
+/// One arm of an A/B split.
+#[derive(ToSchema)]
+pub struct VariantInput {
+    #[schema(pattern = "^\\s*[Hh][Tt][Tt][Pp][Ss]?://", max_length = 4096)]
+    destination: String,
+    /// 1–100, relative to the other variants' weights.
+    #[schema(minimum = 1, maximum = 100)]
+    weight: u32,
 }
 
 /// How to draw a QR code (docs/API.md §8.1).
