@@ -4,7 +4,8 @@
 # driven by wrk with random routes. Prints requests/s, p50/p99 latency and server RSS, the
 # ratios b/a and c/a, and checks that the clicks in the database equal the visits served.
 #
-# Not part of `cargo test`. See bench/README.md. TARGETS="ceiling postgres" runs only some.
+# Not part of `cargo test`. See bench/README.md. TARGETS="ceiling postgres" runs only some;
+# TARGETED=1 gives every link 20 targeting rules and 3 A/B variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +85,17 @@ INSERT INTO links (org_id, domain, route, destination, created_at, updated_at)
 SELECT (SELECT id FROM organizations WHERE name = 'bench'), '$1', 'r' || i,
        'https://example.com/page/' || i, 0, 0 FROM n;
 SQL
+  # TARGETED=1 (builds with smart links only): every link gets 20 rules on device and OS,
+  # none of which holds for the bench's desktop Chrome, and 3 A/B variants: the heaviest
+  # choice there is (the User-Agent parsed, every rule tried, a variant hashed).
+  if [ "${TARGETED:-0}" = 1 ]; then
+    local rules="" n
+    for n in $(seq 0 19); do
+      rules="$rules${rules:+,}{\"when\":{\"device\":[\"Mobile\",\"Tablet\"],\"os\":[\"iOS\",\"Android\"]},\"destination\":\"https://example.com/rule-$n\"}"
+    done
+    local variants='[{"destination":"https://example.com/a","weight":50},{"destination":"https://example.com/b","weight":30},{"destination":"https://example.com/c","weight":20}]'
+    echo "UPDATE links SET rules = '[$rules]', variants = '$variants';"
+  fi
 }
 
 # run_openpxl NAME DATABASE_URL COUNT_COMMAND...

@@ -52,7 +52,9 @@ pub struct RedirectTarget {
     pub favicon: Option<String>,
     /// From this instant visits go to `expired_destination` (or get the 410 page).
     pub expires_at: Option<Millis>,
-    pub expired_destination: Option<Url>,
+    /// Boxed, like `targeting`: most links have neither, and every cached link pays for
+    /// what is inline.
+    pub expired_destination: Option<Box<Url>>,
     /// Switched off: visits get the 404 page.
     pub disabled: bool,
     /// A visit limit: visits take the slow path of [`crate::redirect::limit`].
@@ -61,13 +63,34 @@ pub struct RedirectTarget {
     /// [`crate::redirect::unlock`] first.
     pub password_hash: Option<String>,
     /// Rules and variants, ready to choose with; `None` (most links): the destination.
-    pub targeting: Option<Targeting>,
+    pub targeting: Option<Box<Targeted>>,
+}
+
+/// A link's rules and variants with their destinations as ready `Location` headers (for
+/// visits without a query), by the index the choice returns.
+#[derive(Debug)]
+pub struct Targeted {
+    pub targeting: Targeting,
+    pub rule_locations: Vec<Option<HeaderValue>>,
+    pub variant_locations: Vec<Option<HeaderValue>>,
+}
+
+impl Targeted {
+    fn new(targeting: Targeting) -> Self {
+        let ready = |urls: &[Url]| urls.iter().map(location_header).collect();
+        Self {
+            rule_locations: ready(&targeting.rule_destinations),
+            variant_locations: ready(&targeting.variant_destinations),
+            targeting,
+        }
+    }
 }
 
 impl RedirectTarget {
     fn from_link(link: ShortLink) -> Option<Self> {
         let destination = Url::parse(&link.destination).ok()?;
-        let targeting = Targeting::compile(link.id, &link.rules(), &link.variants());
+        let targeting = Targeting::compile(link.id, &link.rules(), &link.variants())
+            .map(|targeting| Box::new(Targeted::new(targeting)));
         let location = location_header(&destination);
         Some(Self {
             link_id: link.id,
@@ -85,7 +108,8 @@ impl RedirectTarget {
             expired_destination: link
                 .expired_destination
                 .as_deref()
-                .and_then(|url| Url::parse(url).ok()),
+                .and_then(|url| Url::parse(url).ok())
+                .map(Box::new),
             disabled: link.disabled,
             max_clicks: link.max_clicks,
             password_hash: link.password_hash,

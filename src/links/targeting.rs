@@ -8,7 +8,7 @@
 //! person sees the same variant all day; without variants it goes to the link's
 //! destination.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -318,13 +318,18 @@ fn values(
 pub struct Visit<'a> {
     pub now: Millis,
     pub query: Option<&'a str>,
-    pub language: Option<&'a str>,
+    /// The visitor's preferred language tag (`de-CH`), if any.
+    pub language: &'a dyn Fn() -> Option<String>,
     /// `(device, os, browser)`.
-    pub software: &'a dyn Fn() -> (String, String, String),
+    pub software: &'a dyn Fn() -> Arc<Families>,
     pub country: &'a dyn Fn() -> Option<String>,
-    /// What identifies the visitor for the day's variant (address and User-Agent).
-    pub visitor: &'a [u8],
+    /// What identifies the visitor for the day's variant (address and User-Agent), hashed
+    /// in order.
+    pub visitor: &'a [&'a [u8]],
 }
+
+/// `(device, os, browser)` of a visitor's software.
+pub type Families = (String, String, String);
 
 /// Which destination a visit goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,7 +404,7 @@ impl Targeting {
     /// The destination for this visit. Pure: no I/O, and the User-Agent and address are
     /// looked at only when a rule needs them.
     pub fn choose(&self, visit: &Visit<'_>) -> Choice {
-        let mut software: Option<(String, String, String)> = None;
+        let mut software: Option<Arc<Families>> = None;
         let mut country: Option<Option<String>> = None;
         let query: Vec<(String, String)> = if self.rules.iter().any(|r| !r.query.is_empty()) {
             url::form_urlencoded::parse(visit.query.unwrap_or_default().as_bytes())
@@ -408,12 +413,7 @@ impl Targeting {
         } else {
             Vec::new()
         };
-        let language = visit.language.map(|tag| {
-            tag.split('-')
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase()
-        });
+        let mut language: Option<Option<String>> = None;
         for (index, rule) in self.rules.iter().enumerate() {
             if rule.from.is_some_and(|from| visit.now < from)
                 || rule.until.is_some_and(|until| visit.now >= until)
@@ -421,7 +421,17 @@ impl Targeting {
                 continue;
             }
             if !rule.language.is_empty()
-                && !language.as_ref().is_some_and(|l| rule.language.contains(l))
+                && !language
+                    .get_or_insert_with(|| {
+                        (visit.language)().map(|tag| {
+                            tag.split('-')
+                                .next()
+                                .unwrap_or_default()
+                                .to_ascii_lowercase()
+                        })
+                    })
+                    .as_ref()
+                    .is_some_and(|l| rule.language.contains(l))
             {
                 continue;
             }
@@ -433,7 +443,7 @@ impl Targeting {
                 continue;
             }
             if !(rule.device.is_empty() && rule.os.is_empty() && rule.browser.is_empty()) {
-                let (device, os, browser) = software.get_or_insert_with(visit.software);
+                let (device, os, browser) = &**software.get_or_insert_with(visit.software);
                 let any = |wanted: &[String], have: &str| {
                     wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(have))
                 };
@@ -458,11 +468,13 @@ impl Targeting {
 
     /// The variant a visitor gets all day: a hash of the UTC day, the link and the visitor,
     /// placed on the variants' cumulative weights.
-    fn variant_for(&self, now: Millis, visitor: &[u8]) -> usize {
+    fn variant_for(&self, now: Millis, visitor: &[&[u8]]) -> usize {
         let mut hasher = Sha256::new();
         hasher.update(utc_day(now).to_le_bytes());
         hasher.update(self.link_id.to_le_bytes());
-        hasher.update(visitor);
+        for part in visitor {
+            hasher.update(part);
+        }
         let digest = hasher.finalize();
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);
@@ -486,8 +498,8 @@ mod tests {
 
     fn visit<'a>(
         query: Option<&'a str>,
-        language: Option<&'a str>,
-        software: &'a dyn Fn() -> (String, String, String),
+        language: &'a dyn Fn() -> Option<String>,
+        software: &'a dyn Fn() -> Arc<Families>,
         country: &'a dyn Fn() -> Option<String>,
     ) -> Visit<'a> {
         Visit {
@@ -496,12 +508,16 @@ mod tests {
             language,
             software,
             country,
-            visitor: b"203.0.113.1 Mozilla",
+            visitor: &[b"203.0.113.1", b"Mozilla"],
         }
     }
 
-    fn iphone() -> (String, String, String) {
-        ("Mobile".into(), "iOS".into(), "Safari".into())
+    fn iphone() -> Arc<Families> {
+        Arc::new(("Mobile".into(), "iOS".into(), "Safari".into()))
+    }
+
+    fn no_language() -> Option<String> {
+        None
     }
 
     fn germany() -> Option<String> {
@@ -517,22 +533,22 @@ mod tests {
         ]))
         .unwrap();
         let targeting = Targeting::compile(1, &rules, &[]).unwrap();
-        let choice = targeting.choose(&visit(None, None, &iphone, &germany));
+        let choice = targeting.choose(&visit(None, &no_language, &iphone, &germany));
         assert_eq!(choice, Choice::Rule(1));
         let desktop = || {
-            (
+            Arc::new((
                 "Desktop".to_owned(),
                 "Windows".to_owned(),
                 "Chrome".to_owned(),
-            )
+            ))
         };
         assert_eq!(
-            targeting.choose(&visit(None, None, &desktop, &germany)),
+            targeting.choose(&visit(None, &no_language, &desktop, &germany)),
             Choice::Rule(2)
         );
         let nowhere = || None;
         assert_eq!(
-            targeting.choose(&visit(None, None, &desktop, &nowhere)),
+            targeting.choose(&visit(None, &no_language, &desktop, &nowhere)),
             Choice::Destination
         );
     }
@@ -547,24 +563,21 @@ mod tests {
         ]))
         .unwrap();
         let targeting = Targeting::compile(1, &rules, &[]).unwrap();
-        let never = || -> (String, String, String) { panic!("no rule asks for software") };
+        let never = || -> Arc<Families> { panic!("no rule asks for software") };
         let nowhere = || -> Option<String> { panic!("no rule asks for the country") };
+        let swiss_german = || Some("de-CH".to_owned());
+        let american = || Some("en-US".to_owned());
         assert_eq!(
-            targeting.choose(&visit(None, Some("de-CH"), &never, &nowhere)),
+            targeting.choose(&visit(None, &swiss_german, &never, &nowhere)),
             Choice::Rule(0)
         );
         // 1_800_000_000_000 is in 2027-01-15: after `from`.
         assert_eq!(
-            targeting.choose(&visit(
-                Some("x=1&ref=mail"),
-                Some("en-US"),
-                &never,
-                &nowhere
-            )),
+            targeting.choose(&visit(Some("x=1&ref=mail"), &american, &never, &nowhere)),
             Choice::Rule(1)
         );
         assert_eq!(
-            targeting.choose(&visit(Some("ref=other"), None, &never, &nowhere)),
+            targeting.choose(&visit(Some("ref=other"), &no_language, &never, &nowhere)),
             Choice::Destination
         );
     }
@@ -580,11 +593,12 @@ mod tests {
         let targeting = Targeting::compile(7, &[], &variants).unwrap();
         let mut counts = [0u32; 3];
         for n in 0..10_000u32 {
-            let who = format!("10.{}.{}.{} Mozilla/5.0", n >> 16, (n >> 8) & 255, n & 255);
-            let index = targeting.variant_for(1_800_000_000_000, who.as_bytes());
+            let who = format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255);
+            let visitor: [&[u8]; 2] = [who.as_bytes(), b"Mozilla/5.0"];
+            let index = targeting.variant_for(1_800_000_000_000, &visitor);
             assert_eq!(
                 index,
-                targeting.variant_for(1_800_000_000_000 + 3_600_000, who.as_bytes()),
+                targeting.variant_for(1_800_000_000_000 + 3_600_000, &visitor),
                 "the same visitor, an hour later"
             );
             counts[index] += 1;

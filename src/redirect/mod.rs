@@ -173,12 +173,10 @@ fn location_of(
     peer: SocketAddr,
     query: Option<&str>,
 ) -> Option<HeaderValue> {
-    if let Some(targeting) = &target.targeting {
-        let chosen = targeting::choose(state, targeting, headers, peer, query);
-        return location_header(&destination::location(
-            chosen.unwrap_or(&target.destination),
-            query,
-        ));
+    if let Some(targeted) = &target.targeting
+        && let Some(chosen) = targeting::location(state, targeted, headers, peer, query)
+    {
+        return chosen;
     }
     match (query, &target.location) {
         (None, Some(ready)) => Some(ready.clone()),

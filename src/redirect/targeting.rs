@@ -1,51 +1,86 @@
-//! The visit's side of targeting: what the request says (the time, the query, the
-//! preferred language, and, only if a rule asks, the software from the User-Agent and the
+//! The visit's side of targeting: what the request says (the time, the query, and, only
+//! if a rule asks, the preferred language, the software from the User-Agent and the
 //! country from the address), handed to the pure choice of
-//! [`crate::links::targeting::Targeting`].
+//! [`crate::links::targeting::Targeting`]; the answer is the chosen destination's
+//! `Location`, ready-made when the visit has no query.
 
-use std::net::SocketAddr;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::{Arc, LazyLock},
+};
 
-use axum::http::{HeaderMap, header};
-use url::Url;
+use axum::http::{HeaderMap, HeaderValue, header};
+use quick_cache::sync::Cache;
 
-use super::{client_ip, text};
+use super::{client_ip, destination, text};
 use crate::{
     clicks::{first_language, user_agent::software},
-    links::targeting::{Choice, Targeting, Visit},
+    link_cache::{Targeted, location_header},
+    links::targeting::{Choice, Families, Visit},
     state::AppState,
 };
 
-/// The destination a rule or variant picks; `None`: the link's own.
-pub fn choose<'t>(
+/// User-Agents parsed for rules, kept: a parse costs about a microsecond, a lookup a
+/// fraction of that, and visitors' User-Agents repeat (the recorder keeps its own).
+static SOFTWARE: LazyLock<Cache<String, Arc<Families>>> = LazyLock::new(|| Cache::new(10_000));
+
+/// `(device, os, browser)` of a User-Agent.
+fn software_of(user_agent: &str) -> Arc<Families> {
+    if let Some(known) = SOFTWARE.get(user_agent) {
+        return known;
+    }
+    let found = software(user_agent);
+    let parsed = Arc::new((found.device.to_owned(), found.os, found.browser));
+    SOFTWARE.insert(user_agent.to_owned(), parsed.clone());
+    parsed
+}
+
+/// The `Location` of the destination a rule or variant picks; `None` when neither does
+/// (the link's own destination applies).
+pub fn location(
     state: &AppState,
-    targeting: &'t Targeting,
+    targeted: &Targeted,
     headers: &HeaderMap,
     peer: SocketAddr,
     query: Option<&str>,
-) -> Option<&'t Url> {
+) -> Option<Option<HeaderValue>> {
     let user_agent = text(headers, header::USER_AGENT).unwrap_or_default();
     let address = client_ip(state, headers, peer);
-    let language = first_language(text(headers, header::ACCEPT_LANGUAGE));
-    let software = || {
-        let found = software(user_agent);
-        (found.device.to_owned(), found.os, found.browser)
+    let language = || {
+        let tag = first_language(text(headers, header::ACCEPT_LANGUAGE));
+        (tag != "Unknown").then_some(tag)
     };
+    let software = || software_of(user_agent);
     let country = || {
         let place = state.geoip.as_ref()?.locate(address);
         (place.country != crate::clicks::geo::UNKNOWN).then_some(place.country)
     };
-    let visitor = format!("{address} {user_agent}");
+    let address_bytes = match address {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        IpAddr::V6(v6) => v6.octets(),
+    };
     let visit = Visit {
         now: state.settings.clock.now(),
         query,
-        language: (language != "Unknown").then_some(language.as_str()),
+        language: &language,
         software: &software,
         country: &country,
-        visitor: visitor.as_bytes(),
+        visitor: &[&address_bytes, user_agent.as_bytes()],
     };
-    match targeting.choose(&visit) {
-        Choice::Destination => None,
-        Choice::Rule(index) => targeting.rule_destinations.get(index),
-        Choice::Variant(index) => targeting.variant_destinations.get(index),
-    }
+    let targeting = &targeted.targeting;
+    let (url, ready) = match targeting.choose(&visit) {
+        Choice::Destination => return None,
+        Choice::Rule(index) => (
+            targeting.rule_destinations.get(index)?,
+            targeted.rule_locations.get(index)?,
+        ),
+        Choice::Variant(index) => (
+            targeting.variant_destinations.get(index)?,
+            targeted.variant_locations.get(index)?,
+        ),
+    };
+    Some(match (query, ready) {
+        (None, Some(ready)) => Some(ready.clone()),
+        (query, _) => location_header(&destination::location(url, query)),
+    })
 }
