@@ -62,6 +62,8 @@ pub struct RedirectTarget {
     /// The argon2id hash of the link's password: visitors get the form of
     /// [`crate::redirect::unlock`] first.
     pub password_hash: Option<String>,
+    /// Link-preview crawlers may see the card of a protected link.
+    pub password_preview: bool,
     /// Rules and variants, ready to choose with; `None` (most links): the destination.
     pub targeting: Option<Box<Targeted>>,
 }
@@ -113,6 +115,7 @@ impl RedirectTarget {
             disabled: link.disabled,
             max_clicks: link.max_clicks,
             password_hash: link.password_hash,
+            password_preview: link.password_preview,
             targeting,
         })
     }

@@ -42,6 +42,7 @@ pub struct LinkInput {
     pub max_clicks: Field<i64>,
     /// The password as sent (hashed before it is stored).
     pub password: Field<String>,
+    pub password_preview: Field<bool>,
     pub rules: Field<Vec<Rule>>,
     pub variants: Field<Vec<Variant>>,
 }
@@ -134,6 +135,7 @@ impl LinkInput {
             }
             other => other,
         };
+        let password_preview = body.boolean("passwordPreview");
         let rules = structured(&mut body, "rules", read_rules);
         let variants = structured(&mut body, "variants", read_variants);
         body.finish()?;
@@ -152,6 +154,7 @@ impl LinkInput {
             disabled,
             max_clicks,
             password,
+            password_preview,
             rules,
             variants,
         })

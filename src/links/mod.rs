@@ -44,6 +44,9 @@ pub struct ShortLink {
     pub max_clicks: Option<i64>,
     /// The argon2id hash of its password, if it has one (never shown).
     pub password_hash: Option<String>,
+    /// Link-preview crawlers may see the card of a protected link.
+    #[sqlx(try_from = "crate::store::DbBool")]
+    pub password_preview: bool,
     /// Targeting rules as JSON (see [`targeting`]); `None`: none.
     #[sqlx(rename = "rules")]
     pub rules_json: Option<String>,
@@ -123,6 +126,9 @@ pub struct ShortLinkView {
     /// Visitors must give a password first (an openpxl extension; the password itself is
     /// write-only).
     pub password_protected: bool,
+    /// Link-preview crawlers may see a protected link's card (title, description, image,
+    /// destination); default `false` (an openpxl extension).
+    pub password_preview: bool,
     /// Targeting rules, tried in order (an openpxl extension).
     pub rules: Vec<targeting::Rule>,
     /// A/B variants for what no rule catches (an openpxl extension).
@@ -156,6 +162,7 @@ impl From<ShortLink> for ShortLinkView {
             disabled: link.disabled,
             max_clicks: link.max_clicks,
             password_protected: link.password_hash.is_some(),
+            password_preview: link.password_preview,
             rules,
             variants,
             created_at: link.created_at,

@@ -68,6 +68,7 @@ pub async fn create(
             Some(password) => Some(hash_password(password).await?),
             None => None,
         },
+        password_preview: input.password_preview.given().unwrap_or(false),
         rules: as_json(&rules),
         variants: as_json(&variants),
     };
@@ -220,6 +221,7 @@ pub async fn update(
             Some(None) => Some(None),
             None => None,
         },
+        password_preview: input.password_preview.change().map(|p| p.unwrap_or(false)),
         rules: rules.map(|rules| as_json(&rules)),
         variants: variants.map(|variants| as_json(&variants)),
     };

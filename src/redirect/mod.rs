@@ -72,7 +72,9 @@ async fn serve_visit(
     if let Some(ended) = ended(state, &target, uri.query()) {
         return ended;
     }
-    if target.password_hash.is_some() {
+    // The owner may let link-preview crawlers see a protected link's card.
+    let previewing = visitor == Visitor::PreviewCrawler && target.password_preview;
+    if target.password_hash.is_some() && !previewing {
         return unlock::ask();
     }
     let Some(location) = location_of(state, &target, headers, peer, uri.query()) else {

@@ -51,6 +51,7 @@ async fn claim_route(
 const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
        l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
        l.expired_destination, l.disabled, l.max_clicks, l.password_hash, l.rules, l.variants, \
+       l.password_preview, \
        COALESCE(c.clicks, 0) AS clicks, \
        l.created_at, \
        CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
@@ -79,6 +80,7 @@ pub struct NewLink {
     /// Targeting rules and variants as JSON.
     pub rules: Option<String>,
     pub variants: Option<String>,
+    pub password_preview: bool,
 }
 
 /// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
@@ -99,6 +101,7 @@ pub struct LinkChanges {
     pub password_hash: Option<Option<String>>,
     pub rules: Option<Option<String>>,
     pub variants: Option<Option<String>>,
+    pub password_preview: Option<bool>,
 }
 
 impl Store {
@@ -362,12 +365,13 @@ async fn insert_link_row(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
                                 image, favicon, created_at, updated_at, created_by, \
                                 expires_at, expired_destination, disabled, max_clicks, \
-                                password_hash, rules, variants) \
+                                password_hash, rules, variants, password_preview) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, \
-                     $16, $17, $18) \
+                     $16, $17, $18, $19) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
                        image, favicon, created_by, expires_at, expired_destination, disabled, \
-                       max_clicks, password_hash, rules, variants, CAST(0 AS BIGINT) AS clicks, \
+                       max_clicks, password_hash, rules, variants, password_preview, \
+                       CAST(0 AS BIGINT) AS clicks, \
                        created_at, updated_at",
     )
     .bind(link.org_id)
@@ -388,6 +392,7 @@ async fn insert_link_row(
     .bind(&link.password_hash)
     .bind(&link.rules)
     .bind(&link.variants)
+    .bind(link.password_preview)
     .fetch_one(&mut **tx)
     .await
 }
@@ -425,7 +430,8 @@ async fn update_link_row(
            max_clicks = CASE WHEN $19 THEN $20 ELSE max_clicks END, \
            password_hash = CASE WHEN $21 THEN $22 ELSE password_hash END, \
            rules = CASE WHEN $23 THEN $24 ELSE rules END, \
-           variants = CASE WHEN $25 THEN $26 ELSE variants END \
+           variants = CASE WHEN $25 THEN $26 ELSE variants END, \
+           password_preview = COALESCE($27, password_preview) \
          WHERE id = $1 AND deleted_at IS NULL RETURNING id",
     )
     .bind(link_id)
@@ -454,6 +460,7 @@ async fn update_link_row(
     .bind(changes.rules.clone().flatten())
     .bind(changes.variants.is_some())
     .bind(changes.variants.clone().flatten())
+    .bind(changes.password_preview)
     .fetch_optional(&mut **tx)
     .await
 }

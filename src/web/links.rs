@@ -190,6 +190,8 @@ struct FormValues {
     password_protected: bool,
     /// "Remove the password" ticked.
     remove_password: bool,
+    /// Link-preview crawlers may see the card of a protected link.
+    password_preview: bool,
 }
 
 impl FormValues {
@@ -210,6 +212,7 @@ impl FormValues {
             password: String::new(),
             password_protected: link.password_hash.is_some(),
             remove_password: false,
+            password_preview: link.password_preview,
         }
     }
 
@@ -230,6 +233,7 @@ impl FormValues {
             password: form.text("password"),
             password_protected: matches!(form.get("passwordProtected"), Some("true")),
             remove_password: matches!(form.get("removePassword"), Some("true" | "on")),
+            password_preview: matches!(form.get("passwordPreview"), Some("true" | "on")),
         }
     }
 
@@ -256,6 +260,7 @@ impl FormValues {
         // An unticked box is not sent by the browser: it means false.
         fields.insert("consent".into(), Value::Bool(self.consent));
         fields.insert("disabled".into(), Value::Bool(self.disabled));
+        fields.insert("passwordPreview".into(), Value::Bool(self.password_preview));
         // An empty password box keeps the password there is; only the box removes it.
         if self.remove_password {
             fields.insert("password".into(), Value::Null);

@@ -164,6 +164,7 @@ async fn the_dashboard_sets_keeps_and_removes_a_password() {
                 ("route", "club"),
                 ("domain", DEFAULT_DOMAIN),
                 ("password", "members only"),
+                ("passwordPreview", "true"),
             ],
         )
         .await;
@@ -179,6 +180,8 @@ async fn the_dashboard_sets_keeps_and_removes_a_password() {
             .clone()
     };
     assert_eq!(protected().await, true);
+    let api = app.get_short("club").await.json::<Value>().await.unwrap();
+    assert_eq!(api["data"]["passwordPreview"], true);
     assert!(
         person
             .get(&link_page)
@@ -203,4 +206,47 @@ async fn the_dashboard_sets_keeps_and_removes_a_password() {
     removing.push(("removePassword", "true"));
     person.post(&link_page, &removing).await;
     assert_eq!(protected().await, false);
+}
+
+#[tokio::test]
+async fn the_owner_may_let_crawlers_show_a_protected_links_card() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .created(
+            json!({"destination": "https://example.com/launch-party", "route": "party",
+                        "title": "Launch party", "password": "invited",
+                        "passwordPreview": true}),
+        )
+        .await;
+    assert_eq!(created["passwordPreview"], true);
+    let card = app.visit(DEFAULT_DOMAIN, "/party", CRAWLER).await;
+    assert_eq!(card.status(), 200);
+    let html = card.text().await.unwrap();
+    assert!(
+        html.contains("og:title") && html.contains("Launch party"),
+        "{html}"
+    );
+    // People still get the form, which shows nothing of the link.
+    let form = app.visit(DEFAULT_DOMAIN, "/party", CHROME_WINDOWS).await;
+    let html = form.text().await.unwrap();
+    assert!(
+        html.contains("name=\"password\"") && !html.contains("Launch party"),
+        "{html}"
+    );
+
+    // Switched back off, crawlers get the form too.
+    let changed = app
+        .update_short(Method::PATCH, "party", json!({"passwordPreview": null}))
+        .await;
+    assert_eq!(
+        changed.json::<Value>().await.unwrap()["data"]["passwordPreview"],
+        false
+    );
+    let html = app
+        .visit(DEFAULT_DOMAIN, "/party", CRAWLER)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Launch party"), "{html}");
 }

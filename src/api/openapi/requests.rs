@@ -82,6 +82,9 @@ pub struct NewShort {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     password: Option<String>,
+    /// Let link-preview crawlers see a protected link's card (default `false`). An openpxl
+    /// extension.
+    password_preview: Option<bool>,
     /// Targeting rules, tried in order; the first that holds picks the destination (at
     /// most 20). An openpxl extension.
     #[schema(max_items = 20)]
@@ -145,6 +148,9 @@ pub struct ShortChanges {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     password: Option<Option<String>>,
+    /// Let link-preview crawlers see a protected link's card; `null` means `false`.
+    #[schema(nullable)]
+    password_preview: Option<Option<bool>>,
     /// New rules (the whole list); `null` or `[]` removes them.
     #[schema(max_items = 20, nullable)]
     rules: Option<Option<Vec<RuleInput>>>,
