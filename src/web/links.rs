@@ -2,6 +2,7 @@
 //! forms (the API's own rules and sentences, shown next to each field); deleting with a
 //! confirmation. Every change goes through `links::operations`, as the API's does.
 
+use super::targeting_form::TargetingForm;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -51,7 +52,7 @@ pub struct LinkView {
     pub disabled: bool,
     pub max_clicks: Option<i64>,
     pub password_protected: bool,
-    /// How many targeting rules and A/B variants it has (set through the API for now).
+    /// How many targeting rules and A/B variants it has.
     pub rules: usize,
     pub variants: usize,
     pub created_iso: String,
@@ -192,6 +193,8 @@ struct FormValues {
     remove_password: bool,
     /// Link-preview crawlers may see the card of a protected link.
     password_preview: bool,
+    /// The rule builder's rows.
+    targeting: TargetingForm,
 }
 
 impl FormValues {
@@ -213,6 +216,7 @@ impl FormValues {
             password_protected: link.password_hash.is_some(),
             remove_password: false,
             password_preview: link.password_preview,
+            targeting: TargetingForm::of(&link.rules(), &link.variants()),
         }
     }
 
@@ -234,6 +238,7 @@ impl FormValues {
             password_protected: matches!(form.get("passwordProtected"), Some("true")),
             remove_password: matches!(form.get("removePassword"), Some("true" | "on")),
             password_preview: matches!(form.get("passwordPreview"), Some("true" | "on")),
+            targeting: TargetingForm::of_form(form),
         }
     }
 
@@ -261,6 +266,7 @@ impl FormValues {
         fields.insert("consent".into(), Value::Bool(self.consent));
         fields.insert("disabled".into(), Value::Bool(self.disabled));
         fields.insert("passwordPreview".into(), Value::Bool(self.password_preview));
+        self.targeting.as_fields(&mut fields);
         // An empty password box keeps the password there is; only the box removes it.
         if self.remove_password {
             fields.insert("password".into(), Value::Null);
@@ -307,7 +313,9 @@ fn field_errors(error: OperationError) -> Result<HashMap<&'static str, String>, 
 fn known_field(field: &'static str) -> &'static str {
     match field {
         "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon"
-        | "expiresAt" | "expiredDestination" | "maxClicks" | "password" => field,
+        | "expiresAt" | "expiredDestination" | "maxClicks" | "password" | "rules" | "variants" => {
+            field
+        }
         _ => "form",
     }
 }
@@ -324,6 +332,7 @@ pub async fn new(State(state): State<AppState>, signed: Signed) -> Result<Respon
         editing: false,
         form: FormValues {
             domain: domains[0].clone(),
+            targeting: TargetingForm::of(&[], &[]),
             ..FormValues::default()
         },
         domains,

@@ -19,6 +19,7 @@ pub mod links;
 pub mod page;
 pub mod session;
 pub mod sign_in;
+pub mod targeting_form;
 pub mod team;
 pub mod tokens;
 

@@ -175,3 +175,94 @@ async fn every_bad_rule_and_variant_is_named() {
             .starts_with("rules points at")
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_builds_rules_and_variants_without_json() {
+    let app = TestApp::spawn_with(|settings| settings.trust_proxy = true).await;
+    let mut person = crate::dashboard_helpers::owner(&app).await;
+    let form = person.get("/dashboard/links/new").await;
+    assert!(form.contains("name=\"rule0_destination\""), "{}", form.html);
+    assert!(form.contains("name=\"variant1_weight\""), "{}", form.html);
+
+    // A bad value is said next to the builder, naming the rule and field.
+    let refused = person
+        .post(
+            "/dashboard/links",
+            &[
+                ("destination", "https://example.com/"),
+                ("route", "built"),
+                ("domain", DEFAULT_DOMAIN),
+                ("rule0_country", "Germany"),
+                ("rule0_destination", "https://example.de/"),
+            ],
+        )
+        .await;
+    assert!(refused.contains("id=\"rules-error\""), "{}", refused.html);
+    assert!(
+        refused.contains("rules[0].when.country"),
+        "{}",
+        refused.html
+    );
+
+    person.get("/dashboard/links/new").await;
+    let created = person
+        .post(
+            "/dashboard/links",
+            &[
+                ("destination", "https://example.com/"),
+                ("route", "built"),
+                ("domain", DEFAULT_DOMAIN),
+                ("rule0_device", "Mobile"),
+                ("rule0_device", "Tablet"),
+                ("rule0_os", "iOS, iPadOS"),
+                ("rule0_destination", "https://apps.example/"),
+                ("variant0_destination", "https://example.com/a"),
+                ("variant0_weight", "50"),
+                ("variant1_destination", "https://example.com/b"),
+                ("variant1_weight", "50"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        reqwest::StatusCode::SEE_OTHER,
+        "{}",
+        created.html
+    );
+    let api = app.get_short("built").await.json::<Value>().await.unwrap();
+    assert_eq!(
+        api["data"]["rules"][0]["when"]["os"],
+        json!(["iOS", "iPadOS"])
+    );
+    assert_eq!(
+        api["data"]["rules"][0]["when"]["device"],
+        json!(["Mobile", "Tablet"])
+    );
+    assert_eq!(api["data"]["variants"].as_array().unwrap().len(), 2);
+    let from = [("x-forwarded-for", "203.0.113.8")];
+    assert_eq!(
+        went(&app, "/built", SAFARI_IPHONE, &from).await,
+        "https://apps.example/"
+    );
+
+    // The edit form shows the rule, and one empty row to add another.
+    let number = app.link_id(DEFAULT_DOMAIN, "built").await;
+    let edit = person.get(&format!("/dashboard/links/{number}/edit")).await;
+    assert!(edit.contains("value=\"iOS, iPadOS\""), "{}", edit.html);
+    assert!(edit.contains("name=\"rule1_destination\""), "{}", edit.html);
+    // Saving without the rows removes them.
+    let saved = person
+        .post(
+            &format!("/dashboard/links/{number}"),
+            &[("destination", "https://example.com/"), ("route", "built")],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        reqwest::StatusCode::SEE_OTHER,
+        "{}",
+        saved.html
+    );
+    let api = app.get_short("built").await.json::<Value>().await.unwrap();
+    assert_eq!(api["data"]["rules"], json!([]));
+}
