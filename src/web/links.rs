@@ -187,7 +187,7 @@ struct FormValues {
     max_clicks: String,
     /// A new password (empty: keep the one there is, if any).
     password: String,
-    /// Whether the link has a password now (editing).
+    /// Whether the link has a password now (editing; set from the link, never the form).
     password_protected: bool,
     /// "Remove the password" ticked.
     remove_password: bool,
@@ -235,7 +235,7 @@ impl FormValues {
             disabled: matches!(form.get("disabled"), Some("true" | "on")),
             max_clicks: form.text("maxClicks"),
             password: form.text("password"),
-            password_protected: matches!(form.get("passwordProtected"), Some("true")),
+            password_protected: false,
             remove_password: matches!(form.get("removePassword"), Some("true" | "on")),
             password_preview: matches!(form.get("passwordPreview"), Some("true" | "on")),
             targeting: TargetingForm::of_form(form),
@@ -471,6 +471,8 @@ pub async fn update(
     let link = operations::find_by_number(&state, &signed.caller, number).await?;
     let mut values = FormValues::of_form(&form);
     values.domain = link.domain.clone();
+    // Known from the link, not from the form: whether to offer "Remove the password".
+    values.password_protected = link.password_hash.is_some();
     let updated = match LinkInput::read(values.as_fields(true), true, Purpose::Update) {
         Ok(input) => operations::update(&state, &signed.caller, &link.short_id(), input).await,
         Err(error) => Err(error),

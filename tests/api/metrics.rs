@@ -84,6 +84,8 @@ async fn the_counters_move_with_the_traffic() {
         "preview",
         "interstitial",
         "not_found",
+        "expired",
+        "password",
         "unavailable",
     ] {
         let series = format!("openpxl_redirects_total{{outcome=\"{outcome}\"}}");

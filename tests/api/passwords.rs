@@ -193,6 +193,24 @@ async fn the_dashboard_sets_keeps_and_removes_a_password() {
     let edit = format!("{link_page}/edit");
     let form = person.get(&edit).await;
     assert!(form.contains("Remove the password"), "{}", form.html);
+    // A refused save shows the form again, still offering to remove the password.
+    let refused = person
+        .post(
+            &link_page,
+            &[
+                ("destination", "https://example.com/club"),
+                ("route", "club"),
+                ("password", "abc"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.contains("id=\"password-error\""),
+        "{}",
+        refused.html
+    );
+    assert!(refused.contains("Remove the password"), "{}", refused.html);
+    person.get(&edit).await;
     let fields = [
         ("destination", "https://example.com/club"),
         ("route", "club"),
