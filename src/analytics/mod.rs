@@ -70,6 +70,9 @@ pub struct Properties {
     pub medium: Vec<PropertyCounts>,
     pub referrer: Vec<PropertyCounts>,
     pub language: Vec<PropertyCounts>,
+    /// What answered the clicks: `destination`, `rule:N`, `variant:N`, `expired`,
+    /// `password` (an openpxl extension, docs/API.md §6.3).
+    pub outcome: Vec<PropertyCounts>,
 }
 
 impl Properties {
@@ -84,6 +87,7 @@ impl Properties {
             Dimension::Medium => &mut self.medium,
             Dimension::Referrer => &mut self.referrer,
             Dimension::Language => &mut self.language,
+            Dimension::Outcome => &mut self.outcome,
         }
     }
 }
@@ -290,11 +294,12 @@ fn add(a: Counts, b: Counts) -> Counts {
     }
 }
 
-/// A visit without a Referer is stored with an empty referrer and shown as `direct`.
+/// A visit without a Referer is stored with an empty referrer and shown as `direct`; the
+/// outcome `destination` is stored as `''` too.
 fn display_value(dimension: Dimension, value: String) -> String {
-    if dimension == Dimension::Referrer && value.is_empty() {
-        "direct".to_owned()
-    } else {
-        value
+    match dimension {
+        Dimension::Referrer if value.is_empty() => "direct".to_owned(),
+        Dimension::Outcome if value.is_empty() => "destination".to_owned(),
+        _ => value,
     }
 }

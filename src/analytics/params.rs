@@ -1,7 +1,8 @@
 //! The insight's question as a client asks it: Pxl's query parameters (`datefrom`,
 //! `dateto`, `timezone`, `link`, `domain`, `device`, `browser`, `OS`, `country`, `city`,
-//! `medium`, `source`; docs/API.md §6.1) validated into a range and a [`ClickFilter`], with
-//! one sentence per problem. The API and the dashboard read them alike.
+//! `medium`, `source`; docs/API.md §6.1; and openpxl's `outcome`) validated into a range
+//! and a [`ClickFilter`], with one sentence per problem. The API and the dashboard read
+//! them alike.
 
 use super::{DateRange, question::ClickFilter, range};
 use crate::{links::Host, timestamp};
@@ -37,6 +38,7 @@ pub fn parse(
             .filter(|v| !v.is_empty())
     };
     let mut problems = Vec::new();
+    let outcome = value(&["outcome"]).map(|o| keep(&mut problems, outcome(&o)));
     let zone_name = value(&["timezone"]).unwrap_or_else(|| "UTC".to_owned());
     let zone = keep(&mut problems, range::zone(&zone_name));
     let from = value(&["datefrom"]).map(|d| keep(&mut problems, range::date("datefrom", &d)));
@@ -70,6 +72,7 @@ pub fn parse(
                 city: value(&["city"]),
                 medium: value(&["medium"]),
                 source: value(&["source"]),
+                outcome: outcome.flatten(),
             },
         }),
         _ => Err(problems),
@@ -84,6 +87,18 @@ fn country_code(value: &str) -> String {
     } else {
         value.to_ascii_uppercase()
     }
+}
+
+/// An outcome filter as stored (`rule:2`; `''` for `destination`).
+fn outcome(value: &str) -> Result<String, String> {
+    crate::clicks::Outcome::parse(value)
+        .map(|outcome| outcome.stored().into_owned())
+        .ok_or_else(|| {
+            format!(
+                "outcome must be destination, expired, password, rule:N or variant:N (N the \
+                 index of the rule or variant in the link's list, from 0); got {value:?}"
+            )
+        })
 }
 
 /// Records a validation problem, keeping the value of a success.
@@ -150,5 +165,22 @@ mod tests {
         assert!(problems("datefrom=2024-12-05&dateto=2024-12-01")[0].contains("after"));
         assert!(problems("datefrom=2023-01-01&dateto=2024-12-01")[0].contains("at most 366"));
         assert!(problems("dateto=tomorrow")[0].contains("YYYY-MM-DD"));
+        assert!(problems("outcome=variant:a")[0].contains("rule:N or variant:N"));
+        assert_eq!(
+            parse("outcome=rule:3", 1, NOW)
+                .unwrap()
+                .filter
+                .outcome
+                .as_deref(),
+            Some("rule:3")
+        );
+        assert_eq!(
+            parse("outcome=destination", 1, NOW)
+                .unwrap()
+                .filter
+                .outcome
+                .as_deref(),
+            Some("")
+        );
     }
 }

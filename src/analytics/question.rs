@@ -16,6 +16,9 @@ pub struct ClickFilter {
     pub city: Option<String>,
     pub medium: Option<String>,
     pub source: Option<String>,
+    /// What answered the click, as stored (`rule:2`, `''` for `destination`; see
+    /// [`crate::clicks::Outcome::stored`]).
+    pub outcome: Option<String>,
 }
 
 /// A breakdown dimension of the insight: a column of `clicks`.
@@ -30,6 +33,8 @@ pub enum Dimension {
     Medium,
     Referrer,
     Language,
+    /// What answered the click (an openpxl extension).
+    Outcome,
 }
 
 impl Dimension {
@@ -38,11 +43,11 @@ impl Dimension {
     pub fn varies_per_click(self) -> bool {
         matches!(
             self,
-            Self::Source | Self::Medium | Self::Referrer | Self::Language
+            Self::Source | Self::Medium | Self::Referrer | Self::Language | Self::Outcome
         )
     }
 
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Country,
         Self::City,
         Self::Device,
@@ -52,6 +57,7 @@ impl Dimension {
         Self::Medium,
         Self::Referrer,
         Self::Language,
+        Self::Outcome,
     ];
 
     /// The column, and the name in the insight's `properties`.
@@ -66,6 +72,7 @@ impl Dimension {
             Self::Medium => "medium",
             Self::Referrer => "referrer",
             Self::Language => "language",
+            Self::Outcome => "outcome",
         }
     }
 }
@@ -112,7 +119,8 @@ impl RollupRows {
         ];
         let filtered = traits.iter().any(|t| t.is_some())
             || filter.source.is_some()
-            || filter.medium.is_some();
+            || filter.medium.is_some()
+            || filter.outcome.is_some();
         if !filtered {
             return Some(Self {
                 per_traits: false,
@@ -130,6 +138,9 @@ impl RollupRows {
         }
         if let Some(medium) = &filter.medium {
             varying.push(("medium", Some(medium)));
+        }
+        if let Some(outcome) = &filter.outcome {
+            varying.push(("outcome", Some(outcome)));
         }
         if let Some(dimension) = breakdown.filter(|d| d.varies_per_click())
             && !varying.iter().any(|(name, _)| *name == dimension.column())
@@ -221,6 +232,20 @@ mod tests {
             Some(("source", Some("google".into()), Some("os")))
         );
         assert_eq!(question(&by_source, Some(Dimension::Medium)), None);
+        let by_outcome = ClickFilter {
+            org_id: 1,
+            outcome: Some("variant:1".into()),
+            ..ClickFilter::default()
+        };
+        assert_eq!(
+            question(&by_outcome, Some(Dimension::Country)),
+            Some(("outcome", Some("variant:1".into()), Some("country")))
+        );
+        assert_eq!(
+            question(&by_outcome, Some(Dimension::Outcome)),
+            Some(("outcome", Some("variant:1".into()), Some("value")))
+        );
+        assert_eq!(question(&by_outcome, Some(Dimension::Source)), None);
         let by_both = ClickFilter {
             medium: Some("organic".into()),
             ..by_source.clone()

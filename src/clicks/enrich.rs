@@ -61,6 +61,7 @@ impl Enricher {
             link_id: event.link_id,
             at: event.at,
             bot: event.bot,
+            outcome: event.outcome,
             visitor,
             country: place.country,
             city: place.city,

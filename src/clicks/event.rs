@@ -3,6 +3,7 @@
 
 use std::{fmt, net::IpAddr};
 
+use super::Outcome;
 use crate::timestamp::Millis;
 
 pub struct ClickEvent {
@@ -10,6 +11,8 @@ pub struct ClickEvent {
     pub link_id: i64,
     pub org_id: i64,
     pub bot: bool,
+    /// What answered the visit.
+    pub outcome: Outcome,
     pub ip: IpAddr,
     pub user_agent: String,
     pub referer: Option<String>,
@@ -27,6 +30,7 @@ impl fmt::Debug for ClickEvent {
             .field("link_id", &self.link_id)
             .field("org_id", &self.org_id)
             .field("bot", &self.bot)
+            .field("outcome", &self.outcome)
             .finish_non_exhaustive()
     }
 }

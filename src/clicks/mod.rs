@@ -1,10 +1,11 @@
-//! Click capture off the request path: the [`ClickEvent`] a redirect hands over, its
-//! enrichment (User-Agent, GeoIP, referrer and utm, visitor key) and the batching
-//! [`ClickRecorder`] that writes it.
+//! Click capture off the request path: the [`ClickEvent`] a redirect hands over (with
+//! its [`Outcome`]), its enrichment (User-Agent, GeoIP, referrer and utm, visitor key)
+//! and the batching [`ClickRecorder`] that writes it.
 
 mod enrich;
 mod event;
 pub mod geo;
+mod outcome;
 mod recorder;
 pub mod referrer;
 pub mod user_agent;
@@ -12,4 +13,5 @@ pub mod visitor;
 
 pub use enrich::{Enricher, first_language};
 pub use event::ClickEvent;
+pub use outcome::Outcome;
 pub use recorder::{ClickRecorder, RecorderConfig, RecorderStatus};

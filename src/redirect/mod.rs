@@ -25,7 +25,7 @@ use axum::{
 };
 
 use crate::{
-    clicks::ClickEvent,
+    clicks::{ClickEvent, Outcome},
     link_cache::{RedirectTarget, location_header},
     links::{Host, Route},
     metrics::RedirectOutcome,
@@ -69,37 +69,73 @@ async fn serve_visit(
     } else {
         Visitor::of(user_agent)
     };
-    if let Some(ended) = ended(state, &target, uri.query()) {
+    let request = Request {
+        peer,
+        headers,
+        query: uri.query(),
+    };
+    if let Some(ended) = ended(state, &target, visitor, &request).await {
         return ended;
     }
     // The owner may let link-preview crawlers see a protected link's card.
     let previewing = visitor == Visitor::PreviewCrawler && target.password_preview;
     if target.password_hash.is_some() && !previewing {
-        return unlock::ask();
+        return turn_away(state, &target, visitor, &request, Outcome::Password).await;
     }
-    let Some(location) = location_of(state, &target, headers, peer, uri.query()) else {
+    let Some((outcome, location)) = location_of(state, &target, &request) else {
         return not_found();
     };
-    if let Err(answer) = let_through(state, &target, visitor, headers, peer, uri.query()).await {
+    if let Err(answer) = let_through(state, &target, visitor, &request, outcome).await {
         return answer;
     }
     answer(&target, visitor, location)
 }
 
-/// The answer for a link that no longer leads to its destination: switched off (404) or
-/// expired (its expired destination, or 410).
-fn ended(
+/// What of the request a visit's answer and click need.
+struct Request<'a> {
+    peer: SocketAddr,
+    headers: &'a HeaderMap,
+    query: Option<&'a str>,
+}
+
+/// The answer for a link that no longer leads to its destination: switched off (404, not
+/// a click of the link at all) or expired (its expired destination, or 410; recorded as
+/// a click with the outcome `expired`).
+async fn ended(
     state: &AppState,
     target: &RedirectTarget,
-    query: Option<&str>,
+    visitor: Visitor,
+    request: &Request<'_>,
 ) -> Option<(RedirectOutcome, Response)> {
     if target.disabled {
         return Some(not_found());
     }
-    target
+    if target
         .expires_at
         .is_some_and(|at| state.settings.clock.now() >= at)
-        .then(|| expired(target, query))
+    {
+        return Some(turn_away(state, target, visitor, request, Outcome::Expired).await);
+    }
+    None
+}
+
+/// The answer of a visit the link does not send on (expired, or the password form), its
+/// click recorded with that outcome; 503 if the click cannot be taken in time.
+async fn turn_away(
+    state: &AppState,
+    target: &RedirectTarget,
+    visitor: Visitor,
+    request: &Request<'_>,
+    outcome: Outcome,
+) -> (RedirectOutcome, Response) {
+    let event = click_event(state, target, visitor, request, outcome);
+    if let Err(answer) = hand_over(state, event).await {
+        return answer;
+    }
+    match outcome {
+        Outcome::Password => unlock::ask(),
+        _ => expired(target, request.query),
+    }
 }
 
 /// What a visit that goes on needs: a visit of the link's limit, if it has one, and its
@@ -109,19 +145,20 @@ async fn let_through(
     state: &AppState,
     target: &RedirectTarget,
     visitor: Visitor,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-    query: Option<&str>,
+    request: &Request<'_>,
+    outcome: Outcome,
 ) -> Result<(), (RedirectOutcome, Response)> {
     let admission = match target.max_clicks {
         None => None,
         Some(_) => match limit::admit(state, target, visitor).await {
-            Ok(limit::Admission::Reached) => return Err(expired(target, query)),
+            Ok(limit::Admission::Reached) => {
+                return Err(turn_away(state, target, visitor, request, Outcome::Expired).await);
+            }
             Ok(admission) => Some(admission),
             Err(()) => return Err(unavailable()),
         },
     };
-    let event = click_event(state, target, visitor, headers, peer, query);
+    let event = click_event(state, target, visitor, request, outcome);
     if let Err(answer) = hand_over(state, event).await {
         if admission == Some(limit::Admission::Taken) {
             limit::give_back(state, target).await;
@@ -166,24 +203,26 @@ async fn resolve_target(
     }
 }
 
-/// Where the visit goes: the destination a rule or variant picks (links with targeting),
-/// else the link's: the ready-made header without a query, else the merged URL.
+/// Where the visit goes, and which of the link's destinations that is: the one a rule or
+/// variant picks (links with targeting), else the link's: the ready-made header without a
+/// query, else the merged URL.
 fn location_of(
     state: &AppState,
     target: &RedirectTarget,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-    query: Option<&str>,
-) -> Option<HeaderValue> {
+    request: &Request<'_>,
+) -> Option<(Outcome, HeaderValue)> {
+    let query = request.query;
     if let Some(targeted) = &target.targeting
-        && let Some(chosen) = targeting::location(state, targeted, headers, peer, query)
+        && let Some((choice, chosen)) =
+            targeting::location(state, targeted, request.headers, request.peer, query)
     {
-        return chosen;
+        return Some((Outcome::from(choice), chosen?));
     }
-    match (query, &target.location) {
-        (None, Some(ready)) => Some(ready.clone()),
-        (query, _) => location_header(&destination::location(&target.destination, query)),
-    }
+    let location = match (query, &target.location) {
+        (None, Some(ready)) => ready.clone(),
+        (query, _) => location_header(&destination::location(&target.destination, query))?,
+    };
+    Some((Outcome::Destination, location))
 }
 
 /// The click of this visit, as the recorder takes it.
@@ -191,16 +230,17 @@ fn click_event(
     state: &AppState,
     target: &RedirectTarget,
     visitor: Visitor,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-    query: Option<&str>,
+    request: &Request<'_>,
+    outcome: Outcome,
 ) -> ClickEvent {
+    let headers = request.headers;
     let event = ClickEvent {
         at: timestamp::now(),
         link_id: target.link_id,
         org_id: target.org_id,
         bot: visitor.is_bot(),
-        ip: client_ip(state, headers, peer),
+        outcome,
+        ip: client_ip(state, headers, request.peer),
         user_agent: text(headers, header::USER_AGENT)
             .unwrap_or_default()
             .to_owned(),
@@ -210,7 +250,7 @@ fn click_event(
         utm_medium: None,
         utm_campaign: None,
     };
-    with_utm(event, query)
+    with_utm(event, request.query)
 }
 
 /// Hands the click to the recorder. Waits only while its backlog is full (back-pressure);
@@ -245,7 +285,7 @@ fn answer(
 }
 
 /// An expired link: 302 to its expired destination (with the visit's query, as any
-/// destination), or the 410 page. Not counted as a click of the link: it no longer leads
+/// destination), or the 410 page. Not counted in the link's `clicks`: it no longer leads
 /// where it did.
 fn expired(target: &RedirectTarget, query: Option<&str>) -> (RedirectOutcome, Response) {
     let response = target

@@ -35,15 +35,15 @@ fn software_of(user_agent: &str) -> Arc<Families> {
     parsed
 }
 
-/// The `Location` of the destination a rule or variant picks; `None` when neither does
-/// (the link's own destination applies).
+/// The choice of a rule or variant and the `Location` of its destination; `None` when
+/// neither picks one (the link's own destination applies).
 pub fn location(
     state: &AppState,
     targeted: &Targeted,
     headers: &HeaderMap,
     peer: SocketAddr,
     query: Option<&str>,
-) -> Option<Option<HeaderValue>> {
+) -> Option<(Choice, Option<HeaderValue>)> {
     let user_agent = text(headers, header::USER_AGENT).unwrap_or_default();
     let address = client_ip(state, headers, peer);
     let language = || {
@@ -68,7 +68,8 @@ pub fn location(
         visitor: &[&address_bytes, user_agent.as_bytes()],
     };
     let targeting = &targeted.targeting;
-    let (url, ready) = match targeting.choose(&visit) {
+    let choice = targeting.choose(&visit);
+    let (url, ready) = match choice {
         Choice::Destination => return None,
         Choice::Rule(index) => (
             targeting.rule_destinations.get(index)?,
@@ -79,8 +80,9 @@ pub fn location(
             targeted.variant_locations.get(index)?,
         ),
     };
-    Some(match (query, ready) {
+    let location = match (query, ready) {
         (None, Some(ready)) => Some(ready.clone()),
         (query, _) => location_header(&destination::location(url, query)),
-    })
+    };
+    Some((choice, location))
 }

@@ -15,8 +15,8 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    client_ip, crawler::Visitor, ended, let_through, location_of, not_found, pages, resolve_target,
-    text,
+    Request, client_ip, crawler::Visitor, ended, let_through, location_of, not_found, pages,
+    resolve_target, text,
 };
 use crate::{auth::throttle::Held, metrics::RedirectOutcome, state::AppState};
 
@@ -27,7 +27,8 @@ pub struct PasswordForm {
 }
 
 /// What a visit to a protected link gets before the password: the form, showing nothing
-/// of the link (crawlers included).
+/// of the link (crawlers included). The visit is recorded as a click with the outcome
+/// `password`; wrong passwords sent back are not clicks.
 pub fn ask() -> (RedirectOutcome, Response) {
     (
         RedirectOutcome::Password,
@@ -62,7 +63,13 @@ async fn try_password(
         Ok(target) => target,
         Err(answer) => return answer,
     };
-    if let Some(ended) = ended(state, &target, uri.query()) {
+    let visitor = Visitor::of(text(headers, header::USER_AGENT).unwrap_or_default());
+    let request = Request {
+        peer,
+        headers,
+        query: uri.query(),
+    };
+    if let Some(ended) = ended(state, &target, visitor, &request).await {
         return ended;
     }
     let Some(hash) = target.password_hash.clone() else {
@@ -101,11 +108,10 @@ async fn try_password(
         );
     }
     state.link_unlocks.succeeded(&throttle_key);
-    let visitor = Visitor::of(text(headers, header::USER_AGENT).unwrap_or_default());
-    let Some(location) = location_of(state, &target, headers, peer, uri.query()) else {
+    let Some((outcome, location)) = location_of(state, &target, &request) else {
         return not_found();
     };
-    if let Err(answer) = let_through(state, &target, visitor, headers, peer, uri.query()).await {
+    if let Err(answer) = let_through(state, &target, visitor, &request, outcome).await {
         return answer;
     }
     let mut response = StatusCode::SEE_OTHER.into_response();

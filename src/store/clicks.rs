@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sqlx::{Any, Postgres, Transaction, postgres::PgPool};
 
 use super::{Backend, Store, transaction::in_transaction};
-use crate::timestamp::Millis;
+use crate::{clicks::Outcome, timestamp::Millis};
 
 /// One click, enriched and ready to store. Holds no IP address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,7 @@ pub struct ClickRow {
     pub link_id: i64,
     pub at: Millis,
     pub bot: bool,
+    pub outcome: Outcome,
     pub visitor: Vec<u8>,
     pub country: String,
     pub city: String,
@@ -28,7 +29,7 @@ pub struct ClickRow {
     pub language: String,
 }
 
-const CLICK_COLUMNS: usize = 15;
+const CLICK_COLUMNS: usize = 16;
 /// Rows per INSERT: keeps the parameter count under SQLite's limit (32766) and Postgres's
 /// (65535).
 const ROWS_PER_INSERT: usize = 1000;
@@ -60,8 +61,8 @@ fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
 }
 
 impl Store {
-    /// Stores a batch of clicks and adds the human ones to their links' counters (count and
-    /// time of the last click). All or nothing.
+    /// Stores a batch of clicks and adds the human ones that went through to a destination
+    /// to their links' counters (count and time of the last click). All or nothing.
     pub async fn record_clicks(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         if rows.is_empty() {
             return Ok(());
@@ -136,8 +137,8 @@ impl Store {
     /// Every row of the click table for a link, oldest first (for tests and exports).
     pub async fn link_clicks(&self, link_id: i64) -> Result<Vec<ClickRow>, sqlx::Error> {
         let rows: Vec<ClickRecord> = sqlx::query_as(
-            "SELECT org_id, link_id, at, bot, visitor, country, city, device, browser, os, \
-                    referrer, source, medium, campaign, language \
+            "SELECT org_id, link_id, at, bot, outcome, visitor, country, city, device, browser, \
+                    os, referrer, source, medium, campaign, language \
              FROM clicks WHERE link_id = $1 ORDER BY id",
         )
         .bind(link_id)
@@ -154,8 +155,8 @@ async fn insert_clicks_any(
     chunk: &[ClickRow],
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, \
-         browser, os, referrer, source, medium, campaign, language) VALUES {}",
+        "INSERT INTO clicks (org_id, link_id, at, bot, outcome, visitor, country, city, \
+         device, browser, os, referrer, source, medium, campaign, language) VALUES {}",
         placeholders(backend, chunk.len(), CLICK_COLUMNS)
     );
     // Full chunks reuse one prepared statement; odd-sized ones are not kept.
@@ -166,6 +167,7 @@ async fn insert_clicks_any(
             .bind(row.link_id)
             .bind(row.at)
             .bind(row.bot)
+            .bind(row.outcome.stored().into_owned())
             .bind(row.visitor.as_slice())
             .bind(row.country.as_str())
             .bind(row.city.as_str())
@@ -226,16 +228,18 @@ async fn insert_clicks_postgres(
 ) -> Result<(), sqlx::Error> {
     let column = |f: fn(&ClickRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
     sqlx::query(
-        "INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, \
-                             os, referrer, source, medium, campaign, language) \
-         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::bytea[], \
-                              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
-                              $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])",
+        "INSERT INTO clicks (org_id, link_id, at, bot, outcome, visitor, country, city, device, \
+                             browser, os, referrer, source, medium, campaign, language) \
+         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::text[], \
+                              $6::bytea[], $7::text[], $8::text[], $9::text[], $10::text[], \
+                              $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
+                              $16::text[])",
     )
     .bind(rows.iter().map(|r| r.org_id).collect::<Vec<i64>>())
     .bind(rows.iter().map(|r| r.link_id).collect::<Vec<i64>>())
     .bind(rows.iter().map(|r| r.at).collect::<Vec<i64>>())
     .bind(rows.iter().map(|r| r.bot).collect::<Vec<bool>>())
+    .bind(rows.iter().map(|r| r.outcome.stored()).collect::<Vec<_>>())
     .bind(
         rows.iter()
             .map(|r| r.visitor.as_slice())
@@ -289,6 +293,8 @@ struct ClickRecord {
     at: i64,
     #[sqlx(try_from = "super::DbBool")]
     bot: bool,
+    #[sqlx(try_from = "String")]
+    outcome: Outcome,
     visitor: Vec<u8>,
     country: String,
     city: String,
@@ -309,6 +315,7 @@ impl From<ClickRecord> for ClickRow {
             link_id: r.link_id,
             at: r.at,
             bot: r.bot,
+            outcome: r.outcome,
             visitor: r.visitor,
             country: r.country,
             city: r.city,
@@ -332,17 +339,18 @@ struct Counter {
     last_at: Millis,
 }
 
-/// Human clicks per link in a batch, each link once (a multi-row upsert may not touch a
-/// row twice).
 /// The days this batch's human clicks make dirty (see [`super::rollups`]).
 fn late_human_days(rows: &[ClickRow]) -> std::collections::BTreeSet<(i64, i64)> {
     let human = rows.iter().filter(|r| !r.bot).map(|r| (r.org_id, r.at));
     super::rollups::late_days(human, crate::timestamp::now())
 }
 
+/// The human clicks through to a destination per link in a batch, each link once (a
+/// multi-row upsert may not touch a row twice). Clicks answered by the expiry or the
+/// password form are stored, but are not clicks of the link.
 fn human_clicks_per_link(rows: &[ClickRow]) -> BTreeMap<i64, Counter> {
     let mut counters = BTreeMap::new();
-    for row in rows.iter().filter(|r| !r.bot) {
+    for row in rows.iter().filter(|r| !r.bot && r.outcome.went_through()) {
         let counter = counters.entry(row.link_id).or_insert(Counter {
             org_id: row.org_id,
             clicks: 0,
@@ -373,12 +381,13 @@ mod tests {
     }
 
     #[test]
-    fn only_human_clicks_count_and_the_last_time_wins() {
+    fn only_human_clicks_through_count_and_the_last_time_wins() {
         let row = |link_id, at, bot| ClickRow {
             org_id: 1,
             link_id,
             at,
             bot,
+            outcome: Outcome::Variant(1),
             visitor: vec![],
             country: String::new(),
             city: String::new(),
@@ -391,11 +400,17 @@ mod tests {
             campaign: None,
             language: String::new(),
         };
+        let turned_away = |outcome| ClickRow {
+            outcome,
+            ..row(1, 30, false)
+        };
         let counters = human_clicks_per_link(&[
             row(1, 5, false),
             row(1, 9, false),
             row(1, 20, true),
             row(2, 3, true),
+            turned_away(Outcome::Expired),
+            turned_away(Outcome::Password),
         ]);
         let expected = Counter {
             org_id: 1,

@@ -33,13 +33,14 @@ pub struct SlotCounts {
 }
 
 /// The dimensions of value rows: `all` (every click, value `''`) and the clicks' columns.
-pub const VALUE_DIMENSIONS: [&str; 10] = [
-    "all", "country", "city", "device", "browser", "os", "source", "medium", "referrer", "language",
+pub const VALUE_DIMENSIONS: [&str; 11] = [
+    "all", "country", "city", "device", "browser", "os", "source", "medium", "referrer",
+    "language", "outcome",
 ];
 
 /// The dimensions of trait rows: every click (`''`), and the columns that can differ
 /// between one visitor's clicks of a day.
-pub const TRAIT_DIMENSIONS: [&str; 5] = ["", "source", "medium", "referrer", "language"];
+pub const TRAIT_DIMENSIONS: [&str; 6] = ["", "source", "medium", "referrer", "language", "outcome"];
 
 /// The first day that is not closed at `now`: every day before it has ended at least
 /// [`ROLLUP_GRACE_MS`] ago.

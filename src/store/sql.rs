@@ -68,7 +68,12 @@ impl Sql {
                 .push(")");
         }
         self.traits("c", filter);
-        for (column, value) in [("medium", &filter.medium), ("source", &filter.source)] {
+        let varying = [
+            ("medium", &filter.medium),
+            ("source", &filter.source),
+            ("outcome", &filter.outcome),
+        ];
+        for (column, value) in varying {
             if let Some(value) = value {
                 self.push(&format!(" AND c.{column} = "))
                     .param(Param::Text(value.clone()));

@@ -31,13 +31,13 @@ use crate::{
 };
 
 /// The parameters a view keeps in its address.
-const KEPT: [&str; 11] = [
+const KEPT: [&str; 12] = [
     "datefrom", "dateto", "timezone", "domain", "device", "browser", "OS", "country", "city",
-    "medium", "source",
+    "medium", "source", "outcome",
 ];
 
 /// The filters a breakdown row can add, with the names the query uses.
-const FILTERABLE: [(&str, &str); 7] = [
+const FILTERABLE: [(&str, &str); 8] = [
     ("country", "country"),
     ("city", "city"),
     ("device", "device"),
@@ -45,6 +45,7 @@ const FILTERABLE: [(&str, &str); 7] = [
     ("os", "OS"),
     ("source", "source"),
     ("medium", "medium"),
+    ("outcome", "outcome"),
 ];
 
 pub struct Preset {
@@ -251,7 +252,7 @@ fn sentence(text: &str) -> String {
 
 fn breakdowns(insight: &Insight, base: &str, pairs: &[(String, String)]) -> Vec<Breakdown> {
     let p = &insight.properties;
-    let lists: [(&'static str, &'static str, &Vec<PropertyCounts>); 9] = [
+    let lists: [(&'static str, &'static str, &Vec<PropertyCounts>); 10] = [
         ("Countries", "country", &p.country),
         ("Cities", "city", &p.city),
         ("Devices", "device", &p.device),
@@ -261,6 +262,7 @@ fn breakdowns(insight: &Insight, base: &str, pairs: &[(String, String)]) -> Vec<
         ("Media", "medium", &p.medium),
         ("Referrers", "referrer", &p.referrer),
         ("Languages", "language", &p.language),
+        ("Outcomes", "outcome", &p.outcome),
     ];
     lists
         .into_iter()

@@ -269,6 +269,7 @@ async fn clicks_at(app: &TestApp, route: &str, instants: &[&str]) {
                 .unwrap()
                 .as_millisecond(),
             bot: false,
+            outcome: openpxl::clicks::Outcome::Destination,
             visitor: vec![u8::try_from(i).unwrap(); 16],
             country: "Unknown".into(),
             city: "Unknown".into(),

@@ -24,6 +24,7 @@ mod logs;
 mod metrics;
 mod openapi;
 mod ops;
+mod outcomes;
 mod passwords;
 mod qr;
 mod quota;

@@ -10,7 +10,9 @@ use crate::{
     helpers::{DEFAULT_DOMAIN, ORG, TestApp},
     insight::insight,
 };
-use openpxl::{analytics::rollup::roll_up_closed_days, store::ClickRow, timestamp};
+use openpxl::{
+    analytics::rollup::roll_up_closed_days, clicks::Outcome, store::ClickRow, timestamp,
+};
 
 const DAY_MS: i64 = 86_400_000;
 const CUSTOM_DOMAIN: &str = "go.acme.test";
@@ -48,6 +50,14 @@ fn click(org_id: i64, links: [i64; 3], day: i64, i: i64) -> ClickRow {
         link_id: links[usize::try_from(i % 5 % 3).unwrap()],
         at: day * DAY_MS + (i * 7_919_000 + day * 1_000_000) % DAY_MS,
         bot: i % 13 == 12,
+        outcome: match i % 6 {
+            0 => Outcome::Destination,
+            1 => Outcome::Rule(0),
+            2 => Outcome::Variant(1),
+            3 => Outcome::Expired,
+            4 => Outcome::Password,
+            _ => Outcome::Variant(0),
+        },
         visitor,
         country: country.into(),
         city: city.into(),
@@ -103,7 +113,7 @@ pub async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
 }
 
 /// Questions covering each kind of roll-up row and each fallback: no filter, a link, a
-/// domain, traits, source, medium, two click-varying filters; UTC and zones whose days cut
+/// domain, traits, source, medium, outcome, two click-varying filters; UTC and zones whose days cut
 /// UTC days in two; several days and one day (hourly).
 fn questions() -> Vec<String> {
     let filters = [
@@ -118,6 +128,10 @@ fn questions() -> Vec<String> {
         "&medium=social&city=Mumbai".into(),
         "&source=twitter&medium=social".into(),
         format!("&link={DEFAULT_DOMAIN}%2Fb&os=iOS"),
+        "&outcome=variant:1".into(),
+        "&outcome=expired&country=DE".into(),
+        "&outcome=rule:0&source=google".into(),
+        format!("&link={DEFAULT_DOMAIN}%2Fa&outcome=variant:0"),
     ];
     let ranges = [
         "datefrom=2024-06-01&dateto=2024-06-06",
@@ -230,4 +244,42 @@ async fn a_click_written_after_its_day_was_rolled_up_counts_at_once_and_after_th
         "the dirty day is rolled up again"
     );
     assert_eq!(insight(&app, question).await, after);
+}
+
+#[tokio::test]
+async fn days_rolled_up_before_outcomes_were_recorded_get_their_outcome_rows_from_the_migration() {
+    let (app, _) = app_with_past_clicks().await;
+    let execute = async |sql: &str| {
+        use sqlx::Connection;
+        let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+        connection.close().await.unwrap();
+    };
+    // Clicks from before migration 0012: all of them 'destination'.
+    execute("UPDATE clicks SET outcome = ''").await;
+    roll_up_closed_days(app.store(), timestamp::now())
+        .await
+        .unwrap();
+    let answers =
+        futures_util::future::join_all(questions().iter().map(|q| insight(&app, q))).await;
+    // Days rolled up before the migration had no 'outcome' rows; it adds them.
+    execute("DELETE FROM daily_clicks WHERE dimension = 'outcome'").await;
+    let backend = if app.db.url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let migration = std::fs::read_to_string(format!(
+        "{}/migrations/{backend}/0012_click_outcomes.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let backfill = migration
+        .split(';')
+        .find(|statement| statement.contains("INSERT INTO daily_clicks"))
+        .unwrap();
+    execute(backfill).await;
+    for (question, before) in questions().iter().zip(&answers) {
+        assert_eq!(&insight(&app, question).await, before, "{question}");
+    }
 }

@@ -14,7 +14,7 @@ use crate::{
     helpers::{CHROME_WINDOWS, DEFAULT_DOMAIN, SAFARI_IPHONE, TestApp, error_message},
 };
 
-async fn went(app: &TestApp, path: &str, user_agent: &str, headers: &[(&str, &str)]) -> String {
+pub async fn went(app: &TestApp, path: &str, user_agent: &str, headers: &[(&str, &str)]) -> String {
     let response = app
         .visit_with(DEFAULT_DOMAIN, path, user_agent, headers)
         .await;

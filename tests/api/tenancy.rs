@@ -30,6 +30,7 @@ async fn seed_clicks(app: &TestApp, count: usize) {
             link_id,
             at: now - (i as i64 % 3_600_000),
             bot: false,
+            outcome: openpxl::clicks::Outcome::Destination,
             visitor: (i % 5_000).to_le_bytes().to_vec(),
             country: ["DE", "US", "JP", "FR"][i % 4].into(),
             city: format!("city {}", i % 50),

@@ -264,6 +264,11 @@ pub struct InsightQuery {
     source: Option<String>,
     /// A medium as the breakdown shows it (`organic`, `social`).
     medium: Option<String>,
+    /// (openpxl extension) What answered the clicks: `destination`, `rule:N`,
+    /// `variant:N` (`N` the index in the link's `rules` or `variants`, from 0), `expired`
+    /// or `password`.
+    #[param(pattern = "^\\s*(destination|expired|password|(rule|variant):(0|[1-9]|1[0-9]))?\\s*$")]
+    outcome: Option<String>,
 }
 
 /// A new API token (docs/API.md §8.2).
