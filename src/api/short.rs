@@ -16,6 +16,7 @@ use crate::{
         ShortLink, ShortLinkView,
         input::{LinkInput, Purpose},
         operations, qr,
+        search::LinkFilter,
     },
     operation_error::OperationError,
     state::AppState,
@@ -60,21 +61,23 @@ pub async fn create(
     Ok((StatusCode::CREATED, respond(created)))
 }
 
-/// `GET /api/v1/short?take=50&skip=0`
+/// `GET /api/v1/short?take=50&skip=0[&q=words][&tag=name...]`
 #[utoipa::path(
     get,
     path = "/api/v1/short",
     operation_id = "listShortLinks",
     tag = "Short links",
-    summary = "List the organization's short links, newest first",
+    summary = "List the organization's short links, newest first; search them by words and tags",
     params(
         ("take" = Option<i64>, Query, description = "How many links (default 50).", minimum = 1, maximum = 1000),
         ("skip" = Option<i64>, Query, description = "How many to skip (default 0).", minimum = 0),
+        ("q" = Option<String>, Query, description = "(openpxl extension) Words, each of which must appear in the link's route, destination, title or description (case-insensitive, anywhere in a word). At most 200 characters and 10 words.", max_length = 200),
+        ("tag" = Option<Vec<String>>, Query, style = Form, explode = true, description = "(openpxl extension) A tag the links must carry (case-insensitive); repeat it for links with all of them (at most 20)."),
     ),
     responses(
         (status = 200, description = "A page of links.", body = Data<Vec<ShortLinkView>>,
-            headers(("x-total-count" = i64, description = "How many links the organization has in all."))),
-        (status = 400, description = "`take` or `skip` out of range (one sentence each).", body = crate::error::ErrorBody),
+            headers(("x-total-count" = i64, description = "How many links the organization has in all, or match `q` and `tag`."))),
+        (status = 400, description = "`take` or `skip` out of range, `q` too long, a `tag` that cannot be a tag (one sentence each).", body = crate::error::ErrorBody),
     ),
 )]
 pub async fn list(
@@ -82,8 +85,8 @@ pub async fn list(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<(HeaderMap, Json<Data<Vec<ShortLinkView>>>), ApiError> {
-    let (take, skip) = paging(query.as_deref().unwrap_or_default())?;
-    let (links, total) = operations::list(&state, &caller, take, skip).await?;
+    let (take, skip, filter) = list_query(query.as_deref().unwrap_or_default())?;
+    let (links, total) = operations::list(&state, &caller, &filter, take, skip).await?;
     let mut headers = HeaderMap::new();
     headers.insert(TOTAL_COUNT_HEADER, HeaderValue::from(total));
     Ok((
@@ -94,8 +97,9 @@ pub async fn list(
     ))
 }
 
-/// `take` (1–1000, default 50) and `skip` (≥ 0, default 0) from a query string.
-fn paging(query: &str) -> Result<(i64, i64), ApiError> {
+/// `take` (1–1000, default 50), `skip` (≥ 0, default 0), `q` and `tag` from a query
+/// string.
+fn list_query(query: &str) -> Result<(i64, i64, LinkFilter), ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
     let value = |name: &str| {
@@ -128,8 +132,17 @@ fn paging(query: &str) -> Result<(i64, i64), ApiError> {
             0
         }
     };
+    let tags: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "tag")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let filter = LinkFilter::read(value("q"), &tags).unwrap_or_else(|more| {
+        problems.extend(more);
+        LinkFilter::default()
+    });
     if problems.is_empty() {
-        Ok((take, skip))
+        Ok((take, skip, filter))
     } else {
         Err(ApiError::BadRequest(problems))
     }
@@ -256,6 +269,10 @@ pub async fn delete(
 mod tests {
     use super::*;
 
+    fn paging(query: &str) -> Result<(i64, i64), ApiError> {
+        list_query(query).map(|(take, skip, _)| (take, skip))
+    }
+
     #[test]
     fn paging_has_defaults_and_bounds() {
         assert_eq!(paging("").unwrap(), (50, 0));
@@ -273,10 +290,17 @@ mod tests {
     }
 
     #[test]
-    fn both_bad_paging_values_are_reported() {
-        let Err(ApiError::BadRequest(problems)) = paging("take=x&skip=y") else {
+    fn every_bad_list_parameter_is_reported() {
+        let Err(ApiError::BadRequest(problems)) = list_query("take=x&skip=y&tag=a,b") else {
             panic!()
         };
-        assert_eq!(problems.len(), 2);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn tags_repeat_and_words_split() {
+        let (_, _, filter) = list_query("q=Big+Sale&tag=Spring&tag=2027").unwrap();
+        assert_eq!(filter.words, vec!["big", "sale"]);
+        assert_eq!(filter.tags, vec!["2027", "spring"]);
     }
 }

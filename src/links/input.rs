@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::{
     Host, Route, WebUrl,
     fields::{Field, FieldReader},
+    tags::read_tags,
     targeting::{Rule, Variant, read_rules, read_variants},
 };
 use crate::{
@@ -45,6 +46,7 @@ pub struct LinkInput {
     pub password_preview: Field<bool>,
     pub rules: Field<Vec<Rule>>,
     pub variants: Field<Vec<Variant>>,
+    pub tags: Field<Vec<String>>,
 }
 
 impl LinkInput {
@@ -138,6 +140,7 @@ impl LinkInput {
         let password_preview = body.boolean("passwordPreview");
         let rules = structured(&mut body, "rules", read_rules);
         let variants = structured(&mut body, "variants", read_variants);
+        let tags = structured(&mut body, "tags", read_tags);
         body.finish()?;
         // Every `None` inside a `Given` was reported above, so `finish` has returned already.
         Ok(Self {
@@ -157,6 +160,7 @@ impl LinkInput {
             password_preview,
             rules,
             variants,
+            tags,
         })
     }
 }

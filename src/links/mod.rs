@@ -6,6 +6,8 @@ pub mod input;
 pub mod operations;
 pub mod qr;
 mod route;
+pub mod search;
+pub mod tags;
 pub mod targeting;
 mod web_url;
 
@@ -53,6 +55,9 @@ pub struct ShortLink {
     /// A/B variants as JSON; `None`: none.
     #[sqlx(rename = "variants")]
     pub variants_json: Option<String>,
+    /// Its tags' names, one per line, in the order of their keys; `None`: none.
+    #[sqlx(rename = "tags")]
+    pub tags_text: Option<String>,
     pub clicks: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -72,6 +77,14 @@ impl ShortLink {
         self.variants_json
             .as_deref()
             .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
+
+    /// Its tags, in the order of their keys.
+    pub fn tags(&self) -> Vec<String> {
+        self.tags_text
+            .as_deref()
+            .map(|text| text.lines().map(str::to_owned).collect())
             .unwrap_or_default()
     }
 
@@ -133,6 +146,9 @@ pub struct ShortLinkView {
     pub rules: Vec<targeting::Rule>,
     /// A/B variants for what no rule catches (an openpxl extension).
     pub variants: Vec<targeting::Variant>,
+    /// Its tags, alphabetically (case-insensitive); each in the spelling the organization
+    /// first gave it (an openpxl extension).
+    pub tags: Vec<String>,
     /// Creation time.
     #[serde(serialize_with = "serialize_iso")]
     #[schema(value_type = String, format = DateTime)]
@@ -145,7 +161,7 @@ pub struct ShortLinkView {
 
 impl From<ShortLink> for ShortLinkView {
     fn from(link: ShortLink) -> Self {
-        let (rules, variants) = (link.rules(), link.variants());
+        let (rules, variants, tags) = (link.rules(), link.variants(), link.tags());
         Self {
             id: link.short_id(),
             route: link.route,
@@ -165,6 +181,7 @@ impl From<ShortLink> for ShortLinkView {
             password_preview: link.password_preview,
             rules,
             variants,
+            tags,
             created_at: link.created_at,
             updated_at: link.updated_at,
         }

@@ -10,6 +10,7 @@ use super::{
     fields::Field,
     input::LinkInput,
     random_route,
+    search::LinkFilter,
     targeting::{Rule, Variant},
 };
 use crate::{
@@ -71,6 +72,7 @@ pub async fn create(
         password_preview: input.password_preview.given().unwrap_or(false),
         rules: as_json(&rules),
         variants: as_json(&variants),
+        tags: input.tags.given().unwrap_or_default(),
     };
     let created = match route {
         Some(route) => {
@@ -110,35 +112,28 @@ async fn insert_with_random_route(
     )))
 }
 
-/// A page of the organization's live links, newest first, and how many there are in all.
+/// A page of the organization's live links that `filter` selects (words in their route,
+/// destination, title or description; tags), newest first, and how many it selects in
+/// all.
 pub async fn list(
     state: &AppState,
     caller: &Caller,
+    filter: &LinkFilter,
     take: i64,
     skip: i64,
 ) -> Result<(Vec<ShortLink>, i64), OperationError> {
     Ok(tokio::try_join!(
-        state.store.list_links(caller.org_id, take, skip),
-        state.store.count_links(caller.org_id),
+        state.store.list_links(caller.org_id, filter, take, skip),
+        state.store.count_links(caller.org_id, filter),
     )?)
 }
 
-/// A page of the organization's live links that contain `words` in their route,
-/// destination or title, newest first, and how many match in all.
-pub async fn search(
+/// The organization's tags that live links carry, with how many.
+pub async fn tags_in_use(
     state: &AppState,
     caller: &Caller,
-    words: &str,
-    take: i64,
-    skip: i64,
-) -> Result<(Vec<ShortLink>, i64), OperationError> {
-    if words.trim().is_empty() {
-        return list(state, caller, take, skip).await;
-    }
-    Ok(state
-        .store
-        .search_links(caller.org_id, words.trim(), take, skip)
-        .await?)
+) -> Result<Vec<(String, i64)>, OperationError> {
+    Ok(state.store.tags_in_use(caller.org_id).await?)
 }
 
 /// The caller's link with this internal id (the dashboard's addresses use it).
@@ -224,6 +219,8 @@ pub async fn update(
         password_preview: input.password_preview.change().map(|p| p.unwrap_or(false)),
         rules: rules.map(|rules| as_json(&rules)),
         variants: variants.map(|variants| as_json(&variants)),
+        // `null` and `[]` both mean none.
+        tags: input.tags.change().map(Option::unwrap_or_default),
     };
     let updated = state
         .store

@@ -1,12 +1,23 @@
 //! Short links. A deleted link is kept (with `deleted_at` set) so its clicks stay in the
 //! analytics history; only live links hold a route, enforced by a partial unique index.
 //! A route also belongs for ever to the first organization that used it on its domain
-//! (`route_owners`): taking a route claims it in the same transaction.
+//! (`route_owners`): taking a route claims it in the same transaction. Each link's
+//! `search_text` (what `q=` searches) and tags are written in the transaction of the link.
+
+use std::sync::LazyLock;
 
 use sqlx::{Any, Transaction};
 
-use super::{OnUnique, Store, transaction::in_transaction};
-use crate::links::ShortLink;
+use super::{
+    Backend, OnUnique, Store,
+    sql::{Param, Sql},
+    tags::set_link_tags,
+    transaction::in_transaction,
+};
+use crate::links::{
+    ShortLink,
+    search::{LinkFilter, glob_pattern, like_pattern, search_text},
+};
 
 /// Why a link could not take its route.
 #[derive(Debug, thiserror::Error)]
@@ -46,17 +57,34 @@ async fn claim_route(
     Ok(owner == org_id)
 }
 
-/// A link with its click counter: `updated_at` is the later of the link's own last change
-/// and its last click.
-const LINK_SELECT: &str = "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
-       l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
-       l.expired_destination, l.disabled, l.max_clicks, l.password_hash, l.rules, l.variants, \
-       l.password_preview, \
-       COALESCE(c.clicks, 0) AS clicks, \
-       l.created_at, \
-       CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at ELSE l.updated_at END \
-         AS updated_at \
-     FROM links l LEFT JOIN link_counters c ON c.link_id = l.id";
+/// A link with its tags (names, one per line, in key order) and its click counter:
+/// `updated_at` is the later of the link's own last change and its last click. The tags'
+/// aggregate is spelled differently by the two databases.
+fn link_select(backend: Backend) -> &'static str {
+    fn select(tag_names: &str) -> String {
+        format!(
+            "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
+               l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
+               l.expired_destination, l.disabled, l.max_clicks, l.password_hash, l.rules, \
+               l.variants, l.password_preview, \
+               (SELECT {tag_names} FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
+                WHERE lt.link_id = l.id) AS tags, \
+               COALESCE(c.clicks, 0) AS clicks, \
+               l.created_at, \
+               CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at \
+                    ELSE l.updated_at END AS updated_at \
+             FROM links l LEFT JOIN link_counters c ON c.link_id = l.id"
+        )
+    }
+    static POSTGRES: LazyLock<String> =
+        LazyLock::new(|| select("string_agg(t.name, chr(10) ORDER BY t.name_key)"));
+    static SQLITE: LazyLock<String> =
+        LazyLock::new(|| select("group_concat(t.name, char(10) ORDER BY t.name_key)"));
+    match backend {
+        Backend::Postgres => &POSTGRES,
+        Backend::Sqlite => &SQLITE,
+    }
+}
 
 /// A link about to be created.
 #[derive(Debug, Clone)]
@@ -81,6 +109,7 @@ pub struct NewLink {
     pub rules: Option<String>,
     pub variants: Option<String>,
     pub password_preview: bool,
+    pub tags: Vec<String>,
 }
 
 /// A partial update: `None` leaves a field as it is; for nullable fields `Some(None)`
@@ -102,16 +131,31 @@ pub struct LinkChanges {
     pub rules: Option<Option<String>>,
     pub variants: Option<Option<String>>,
     pub password_preview: Option<bool>,
+    /// The link's tags, all of them.
+    pub tags: Option<Vec<String>>,
+}
+
+impl LinkChanges {
+    /// Whether a field that `q=` searches changes.
+    fn changes_search_text(&self) -> bool {
+        self.route.is_some()
+            || self.destination.is_some()
+            || self.title.is_some()
+            || self.description.is_some()
+    }
 }
 
 impl Store {
-    /// Inserts a link, claiming its route.
+    /// Inserts a link with its tags, claiming its route.
     pub async fn insert_link(&self, link: &NewLink, now: i64) -> Result<ShortLink, RouteError> {
         let inserted = in_transaction(&self.pool, async |tx| {
             if !claim_route(tx, link.org_id, &link.domain, &link.route).await? {
                 return Ok(None);
             }
-            insert_link_row(tx, link, now).await.map(Some)
+            let mut created = insert_link_row(tx, link, now).await?;
+            let tags = set_link_tags(tx, link.org_id, created.id, &link.tags).await?;
+            created.tags_text = (!tags.is_empty()).then(|| tags.join("\n"));
+            Ok(Some(created))
         })
         .await
         .on_unique(|| RouteError::Taken)?;
@@ -120,7 +164,7 @@ impl Store {
 
     /// A link by id, deleted or not.
     async fn link_by_id(&self, link_id: i64) -> Result<Option<ShortLink>, sqlx::Error> {
-        let sql = format!("{LINK_SELECT} WHERE l.id = $1");
+        let sql = format!("{} WHERE l.id = $1", link_select(self.backend));
         sqlx::query_as(&sql)
             .bind(link_id)
             .fetch_optional(&self.pool)
@@ -135,8 +179,8 @@ impl Store {
         route: &str,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
         let sql = format!(
-            "{LINK_SELECT} \
-             WHERE l.org_id = $1 AND l.domain = $2 AND l.route = $3 AND l.deleted_at IS NULL"
+            "{} WHERE l.org_id = $1 AND l.domain = $2 AND l.route = $3 AND l.deleted_at IS NULL",
+            link_select(self.backend)
         );
         sqlx::query_as(&sql)
             .bind(org_id)
@@ -153,8 +197,8 @@ impl Store {
         route: &str,
     ) -> Result<Vec<ShortLink>, sqlx::Error> {
         let sql = format!(
-            "{LINK_SELECT} WHERE l.org_id = $1 AND l.route = $2 AND l.deleted_at IS NULL \
-             ORDER BY l.domain"
+            "{} WHERE l.org_id = $1 AND l.route = $2 AND l.deleted_at IS NULL ORDER BY l.domain",
+            link_select(self.backend)
         );
         sqlx::query_as(&sql)
             .bind(org_id)
@@ -163,56 +207,107 @@ impl Store {
             .await
     }
 
-    /// A page of the organization's live links, newest first.
+    /// A page of the organization's live links that `filter` selects, newest first.
     pub async fn list_links(
         &self,
         org_id: i64,
+        filter: &LinkFilter,
         take: i64,
         skip: i64,
     ) -> Result<Vec<ShortLink>, sqlx::Error> {
-        let sql = format!(
-            "{LINK_SELECT} WHERE l.org_id = $1 AND l.deleted_at IS NULL \
-             ORDER BY l.created_at DESC, l.id DESC LIMIT $2 OFFSET $3"
-        );
-        sqlx::query_as(&sql)
-            .bind(org_id)
-            .bind(take)
-            .bind(skip)
-            .fetch_all(&self.pool)
-            .await
+        let Some(mut sql) = self
+            .matching_links(link_select(self.backend), org_id, filter)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        sql.push(" ORDER BY l.created_at DESC, l.id DESC LIMIT ")
+            .param(Param::Int(take))
+            .push(" OFFSET ")
+            .param(Param::Int(skip));
+        sql.query_as().fetch_all(&self.pool).await
     }
 
-    /// A page of the organization's live links whose route, destination or title contains
-    /// `words` (case-insensitive), newest first, and how many match in all.
-    pub async fn search_links(
+    /// How many of the organization's live links `filter` selects.
+    pub async fn count_links(&self, org_id: i64, filter: &LinkFilter) -> Result<i64, sqlx::Error> {
+        let Some(sql) = self
+            .matching_links("SELECT COUNT(*) FROM links l", org_id, filter)
+            .await?
+        else {
+            return Ok(0);
+        };
+        let (count,): (i64,) = sql.query_as().fetch_one(&self.pool).await?;
+        Ok(count)
+    }
+
+    /// `select` with the conditions of `filter`; `None` when a tag it asks for does not
+    /// exist (no link can match).
+    async fn matching_links(
         &self,
+        select: &str,
         org_id: i64,
-        words: &str,
-        take: i64,
-        skip: i64,
-    ) -> Result<(Vec<ShortLink>, i64), sqlx::Error> {
-        let pattern = format!("%{}%", escape_like(&words.to_lowercase()));
-        let matching = "l.org_id = $1 AND l.deleted_at IS NULL AND \
-             (LOWER(l.route) LIKE $2 ESCAPE '\\' OR LOWER(l.destination) LIKE $2 ESCAPE '\\' \
-              OR LOWER(COALESCE(l.title, '')) LIKE $2 ESCAPE '\\')";
-        let page = format!(
-            "{LINK_SELECT} WHERE {matching} ORDER BY l.created_at DESC, l.id DESC \
-             LIMIT $3 OFFSET $4"
-        );
-        let links = sqlx::query_as(&page)
-            .bind(org_id)
-            .bind(&pattern)
-            .bind(take)
-            .bind(skip)
+        filter: &LinkFilter,
+    ) -> Result<Option<Sql>, sqlx::Error> {
+        let tag_ids = self.tag_ids(org_id, &filter.tags).await?;
+        let mut sql = Sql::new(select);
+        sql.push(" WHERE l.org_id = ")
+            .param(Param::Int(org_id))
+            .push(" AND l.deleted_at IS NULL");
+        for tag_id in tag_ids {
+            let Some(tag_id) = tag_id else {
+                return Ok(None);
+            };
+            sql.push(" AND l.id IN (SELECT link_id FROM link_tags WHERE tag_id = ")
+                .param(Param::Int(tag_id))
+                .push(")");
+        }
+        if !filter.words.is_empty() {
+            match self.backend {
+                Backend::Postgres => {
+                    for word in &filter.words {
+                        sql.push(" AND l.search_text LIKE ")
+                            .param(Param::Text(like_pattern(word)));
+                    }
+                }
+                Backend::Sqlite => {
+                    sql.push(" AND l.id IN (SELECT rowid FROM links_search WHERE ");
+                    for (index, word) in filter.words.iter().enumerate() {
+                        sql.push(if index == 0 { "" } else { " AND " })
+                            .push("search_text GLOB ")
+                            .param(Param::Text(glob_pattern(word)));
+                    }
+                    sql.push(")");
+                }
+            }
+        }
+        Ok(Some(sql))
+    }
+
+    /// Fills `search_text` for links written before it existed (migration 0013), a batch
+    /// at a time; how many were filled.
+    pub async fn fill_search_text(&self) -> Result<usize, sqlx::Error> {
+        let mut filled = 0;
+        loop {
+            let batch: Vec<SearchedFields> = sqlx::query_as(
+                "SELECT id, route, destination, title, description FROM links \
+                     WHERE search_text IS NULL LIMIT 1000",
+            )
             .fetch_all(&self.pool)
             .await?;
-        let count = format!("SELECT COUNT(*) FROM links l WHERE {matching}");
-        let total = sqlx::query_scalar(&count)
-            .bind(org_id)
-            .bind(&pattern)
-            .fetch_one(&self.pool)
+            if batch.is_empty() {
+                return Ok(filled);
+            }
+            filled += batch.len();
+            in_transaction(&self.pool, async |tx| {
+                for (id, route, destination, title, description) in &batch {
+                    let text =
+                        search_text(route, destination, title.as_deref(), description.as_deref());
+                    write_search_text(tx, *id, &text).await?;
+                }
+                Ok(())
+            })
             .await?;
-        Ok((links, total))
+        }
     }
 
     /// The organization's live link with this internal id.
@@ -221,19 +316,14 @@ impl Store {
         org_id: i64,
         link_id: i64,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
-        let sql =
-            format!("{LINK_SELECT} WHERE l.org_id = $1 AND l.id = $2 AND l.deleted_at IS NULL");
+        let sql = format!(
+            "{} WHERE l.org_id = $1 AND l.id = $2 AND l.deleted_at IS NULL",
+            link_select(self.backend)
+        );
         sqlx::query_as(&sql)
             .bind(org_id)
             .bind(link_id)
             .fetch_optional(&self.pool)
-            .await
-    }
-
-    pub async fn count_links(&self, org_id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM links WHERE org_id = $1 AND deleted_at IS NULL")
-            .bind(org_id)
-            .fetch_one(&self.pool)
             .await
     }
 
@@ -251,7 +341,16 @@ impl Store {
             {
                 return Ok(Err(RouteError::Retired));
             }
-            update_link_row(tx, link.id, changes, now).await.map(Ok)
+            let Some(link_id) = update_link_row(tx, link.id, changes, now).await? else {
+                return Ok(Ok(None));
+            };
+            if changes.changes_search_text() {
+                refresh_search_text(tx, link_id).await?;
+            }
+            if let Some(tags) = &changes.tags {
+                set_link_tags(tx, link.org_id, link_id, tags).await?;
+            }
+            Ok(Ok(Some(link_id)))
         })
         .await
         .on_unique(|| RouteError::Taken)??;
@@ -327,8 +426,10 @@ impl Store {
         domain: &str,
         route: &str,
     ) -> Result<Option<ShortLink>, sqlx::Error> {
-        let sql =
-            format!("{LINK_SELECT} WHERE l.domain = $1 AND l.route = $2 AND l.deleted_at IS NULL");
+        let sql = format!(
+            "{} WHERE l.domain = $1 AND l.route = $2 AND l.deleted_at IS NULL",
+            link_select(self.backend)
+        );
         sqlx::query_as(&sql)
             .bind(domain)
             .bind(route)
@@ -338,21 +439,48 @@ impl Store {
 
     /// The most recently created live links, of every organization (to warm the cache).
     pub async fn recent_links(&self, limit: i64) -> Result<Vec<ShortLink>, sqlx::Error> {
-        let sql = format!("{LINK_SELECT} WHERE l.deleted_at IS NULL ORDER BY l.id DESC LIMIT $1");
+        let sql = format!(
+            "{} WHERE l.deleted_at IS NULL ORDER BY l.id DESC LIMIT $1",
+            link_select(self.backend)
+        );
         sqlx::query_as(&sql).bind(limit).fetch_all(&self.pool).await
     }
 }
 
-/// `text` with LIKE's wildcards (and the escape character) escaped by a backslash.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
+/// A link's id, route, destination, title and description: what its `search_text` is made
+/// of.
+type SearchedFields = (i64, String, String, Option<String>, Option<String>);
+
+/// Recomputes a link's `search_text` from the fields as they are now in this transaction.
+async fn refresh_search_text(
+    tx: &mut Transaction<'_, Any>,
+    link_id: i64,
+) -> Result<(), sqlx::Error> {
+    let (route, destination, title, description): (String, String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT route, destination, title, description FROM links WHERE id = $1")
+            .bind(link_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let text = search_text(
+        &route,
+        &destination,
+        title.as_deref(),
+        description.as_deref(),
+    );
+    write_search_text(tx, link_id, &text).await
+}
+
+async fn write_search_text(
+    tx: &mut Transaction<'_, Any>,
+    link_id: i64,
+    text: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE links SET search_text = $2 WHERE id = $1")
+        .bind(link_id)
+        .bind(text)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The link row itself.
@@ -365,13 +493,13 @@ async fn insert_link_row(
         "INSERT INTO links (org_id, domain, route, destination, consent, title, description, \
                                 image, favicon, created_at, updated_at, created_by, \
                                 expires_at, expired_destination, disabled, max_clicks, \
-                                password_hash, rules, variants, password_preview) \
+                                password_hash, rules, variants, password_preview, search_text) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, \
-                     $16, $17, $18, $19) \
+                     $16, $17, $18, $19, $20) \
              RETURNING id, org_id, domain, route, destination, consent, title, description, \
                        image, favicon, created_by, expires_at, expired_destination, disabled, \
                        max_clicks, password_hash, rules, variants, password_preview, \
-                       CAST(0 AS BIGINT) AS clicks, \
+                       CAST(NULL AS TEXT) AS tags, CAST(0 AS BIGINT) AS clicks, \
                        created_at, updated_at",
     )
     .bind(link.org_id)
@@ -393,6 +521,12 @@ async fn insert_link_row(
     .bind(&link.rules)
     .bind(&link.variants)
     .bind(link.password_preview)
+    .bind(search_text(
+        &link.route,
+        &link.destination,
+        link.title.as_deref(),
+        link.description.as_deref(),
+    ))
     .fetch_one(&mut **tx)
     .await
 }

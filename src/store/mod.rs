@@ -19,6 +19,7 @@ pub mod rollups;
 mod sessions;
 mod sql;
 mod sqlite_file;
+mod tags;
 mod tokens;
 pub mod transaction;
 mod usage;
@@ -88,6 +89,8 @@ pub enum OpenError {
     },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot fill the links' search text after migrating: {0}")]
+    FillSearchText(#[source] sqlx::Error),
 }
 
 /// The connections of one pool, for the metrics.
@@ -210,6 +213,10 @@ impl Store {
     pub async fn open(url: &str, pools: Pools) -> Result<Self, OpenError> {
         let store = Self::connect(url, pools).await?;
         store.migrate().await?;
+        store
+            .fill_search_text()
+            .await
+            .map_err(OpenError::FillSearchText)?;
         Ok(store)
     }
 

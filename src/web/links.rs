@@ -25,6 +25,8 @@ use crate::{
         ShortLink,
         input::{LinkInput, Purpose},
         operations, qr,
+        search::LinkFilter,
+        tags::split_tags,
     },
     operation_error::OperationError,
     state::AppState,
@@ -55,6 +57,8 @@ pub struct LinkView {
     /// How many targeting rules and A/B variants it has.
     pub rules: usize,
     pub variants: usize,
+    /// Its tags, each with the address of the links that carry it.
+    pub tags: Vec<(String, String)>,
     pub created_iso: String,
     pub created_day: String,
 }
@@ -64,6 +68,14 @@ impl LinkView {
         let scheme = state.settings.public_url.scheme();
         let created_iso = timestamp::iso(link.created_at);
         let (rules, variants) = (link.rules().len(), link.variants().len());
+        let tags = link
+            .tags()
+            .into_iter()
+            .map(|tag| {
+                let href = list_href("", &tag, 1);
+                (tag, href)
+            })
+            .collect();
         Self {
             number: link.id,
             url: link.url(scheme),
@@ -85,6 +97,7 @@ impl LinkView {
             password_protected: link.password_hash.is_some(),
             rules,
             variants,
+            tags,
             created_day: created_iso[..10].to_owned(),
             created_iso,
         }
@@ -97,6 +110,12 @@ struct LinksPage {
     layout: Layout,
     links: Vec<LinkView>,
     q: String,
+    /// The tag the list is filtered by ('' for none).
+    tag: String,
+    /// The organization's tags in use, with how many links carry each.
+    tags_in_use: Vec<(String, i64)>,
+    /// Why `q` or `tag` cannot be searched for.
+    problem: Option<String>,
     total: i64,
     page: i64,
     pages: i64,
@@ -110,20 +129,33 @@ struct LinksPage {
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    tag: String,
     page: Option<String>,
     deleted: Option<String>,
 }
 
-fn page_href(q: &str, page: i64) -> String {
+/// The list's address with these words, tag and page.
+fn list_href(q: &str, tag: &str, page: i64) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     if !q.is_empty() {
         query.append_pair("q", q);
     }
-    query.append_pair("page", &page.to_string());
-    format!("/dashboard/links?{}", query.finish())
+    if !tag.is_empty() {
+        query.append_pair("tag", tag);
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        "/dashboard/links".to_owned()
+    } else {
+        format!("/dashboard/links?{query}")
+    }
 }
 
-/// `GET /dashboard/links?q=&page=`
+/// `GET /dashboard/links?q=&tag=&page=`
 pub async fn index(
     State(state): State<AppState>,
     signed: Signed,
@@ -136,14 +168,25 @@ pub async fn index(
         .filter(|p| *p >= 1)
         .unwrap_or(1);
     let q = query.q.trim().to_owned();
-    let (links, total) = operations::search(
-        &state,
-        &signed.caller,
-        &q,
-        PER_PAGE,
-        (page - 1).saturating_mul(PER_PAGE),
-    )
-    .await?;
+    let tag = query.tag.trim().to_owned();
+    let tags: Vec<String> = (!tag.is_empty()).then(|| tag.clone()).into_iter().collect();
+    let (filter, problem) = match LinkFilter::read(Some(&q), &tags) {
+        Ok(filter) => (Some(filter), None),
+        Err(problems) => (None, Some(problems.join(" "))),
+    };
+    let (links, total) = match &filter {
+        Some(filter) => {
+            operations::list(
+                &state,
+                &signed.caller,
+                filter,
+                PER_PAGE,
+                (page - 1).saturating_mul(PER_PAGE),
+            )
+            .await?
+        }
+        None => (Vec::new(), 0),
+    };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let view = LinksPage {
         layout: Layout::new(&state, &signed, "links").await?,
@@ -154,9 +197,12 @@ pub async fn index(
         total,
         page,
         pages,
-        previous: (page > 1).then(|| page_href(&q, page - 1)),
-        next: (page < pages).then(|| page_href(&q, page + 1)),
+        previous: (page > 1).then(|| list_href(&q, &tag, page - 1)),
+        next: (page < pages).then(|| list_href(&q, &tag, page + 1)),
         q,
+        tag,
+        tags_in_use: operations::tags_in_use(&state, &signed.caller).await?,
+        problem,
         notice: query.deleted.map(|short| format!("Deleted {short}.")),
         api_base: state
             .settings
@@ -195,6 +241,8 @@ struct FormValues {
     password_preview: bool,
     /// The rule builder's rows.
     targeting: TargetingForm,
+    /// Tags, separated by commas.
+    tags: String,
 }
 
 impl FormValues {
@@ -217,6 +265,7 @@ impl FormValues {
             remove_password: false,
             password_preview: link.password_preview,
             targeting: TargetingForm::of(&link.rules(), &link.variants()),
+            tags: link.tags().join(", "),
         }
     }
 
@@ -239,6 +288,7 @@ impl FormValues {
             remove_password: matches!(form.get("removePassword"), Some("true" | "on")),
             password_preview: matches!(form.get("passwordPreview"), Some("true" | "on")),
             targeting: TargetingForm::of_form(form),
+            tags: form.text("tags"),
         }
     }
 
@@ -267,6 +317,12 @@ impl FormValues {
         fields.insert("disabled".into(), Value::Bool(self.disabled));
         fields.insert("passwordPreview".into(), Value::Bool(self.password_preview));
         self.targeting.as_fields(&mut fields);
+        // The whole list: an emptied field removes every tag.
+        let tags = split_tags(&self.tags)
+            .into_iter()
+            .map(Value::String)
+            .collect();
+        fields.insert("tags".into(), Value::Array(tags));
         // An empty password box keeps the password there is; only the box removes it.
         if self.remove_password {
             fields.insert("password".into(), Value::Null);
@@ -313,9 +369,8 @@ fn field_errors(error: OperationError) -> Result<HashMap<&'static str, String>, 
 fn known_field(field: &'static str) -> &'static str {
     match field {
         "domain" | "route" | "destination" | "title" | "description" | "image" | "favicon"
-        | "expiresAt" | "expiredDestination" | "maxClicks" | "password" | "rules" | "variants" => {
-            field
-        }
+        | "expiresAt" | "expiredDestination" | "maxClicks" | "password" | "rules" | "variants"
+        | "tags" => field,
         _ => "form",
     }
 }

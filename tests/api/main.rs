@@ -34,6 +34,7 @@ mod rollups;
 mod short_create;
 mod short_read;
 mod short_update;
+mod tags;
 mod targeting;
 mod tenancy;
 mod wire;

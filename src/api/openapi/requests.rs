@@ -93,6 +93,10 @@ pub struct NewShort {
     /// openpxl extension.
     #[schema(max_items = 10)]
     variants: Option<Vec<VariantInput>>,
+    /// Tags: at most 20 names of 1–50 characters without commas, case-insensitive (names
+    /// that differ only in case are one tag). An openpxl extension.
+    #[schema(max_items = 20)]
+    tags: Option<Vec<TagName>>,
 }
 
 /// Changes to a short link: only the fields present change, `null` clears an optional one.
@@ -157,7 +161,30 @@ pub struct ShortChanges {
     /// New variants (the whole list); `null` or `[]` removes them.
     #[schema(max_items = 10, nullable)]
     variants: Option<Option<Vec<VariantInput>>>,
+    /// New tags (the whole list); `null` or `[]` removes them.
+    #[schema(max_items = 20, nullable)]
+    tags: Option<Option<Vec<TagName>>>,
 }
+
+/// A tag: 1–50 characters, no commas or control characters, no spaces at either end
+/// (the server trims them). Written by hand: the derive takes no constraints on a newtype.
+pub struct TagName;
+
+impl utoipa::PartialSchema for TagName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(50))
+            .pattern(Some(
+                "^[^,\\s\\u0000-\\u001F\\u007F-\\u009F]\
+                 ([^,\\u0000-\\u001F\\u007F-\\u009F]*[^,\\s\\u0000-\\u001F\\u007F-\\u009F])?$",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for TagName {}
 
 /// A targeting rule as sent: conditions (all must hold) and where it sends visitors.
 #[derive(ToSchema)]
