@@ -24,9 +24,8 @@ ALTER TABLE links ADD COLUMN search_text TEXT;
 
 -- A trigram full-text index of it (FTS5 with an external content table: it stores only
 -- the index), kept up to date by triggers. The text is in lower case already, so the
--- index is case-sensitive: then `search_text GLOB '*word*'` on it reads the index (a
--- case-sensitive trigram index serves GLOB, not LIKE) for words of three characters or
--- more.
+-- index is case-sensitive; a word of three characters or more is found with
+-- `links_search MATCH '"word"'` (a phrase of its trigrams: the rows that contain it).
 CREATE VIRTUAL TABLE links_search USING fts5(
     search_text, content = 'links', content_rowid = 'id', tokenize = 'trigram case_sensitive 1'
 );

@@ -104,22 +104,13 @@ pub fn like_pattern(word: &str) -> String {
     pattern
 }
 
-/// `*word*` for GLOB, with GLOB's special characters each put in a bracket of its own.
-pub fn glob_pattern(word: &str) -> String {
-    let mut pattern = String::with_capacity(word.len() + 2);
-    pattern.push('*');
-    for c in word.chars() {
-        match c {
-            '*' | '?' | '[' => {
-                pattern.push('[');
-                pattern.push(c);
-                pattern.push(']');
-            }
-            _ => pattern.push(c),
-        }
-    }
-    pattern.push('*');
-    pattern
+/// The length of the pieces trigram indexes are made of: shorter words cannot use them.
+pub const TRIGRAM: usize = 3;
+
+/// A word as an FTS5 phrase (`"word"`, inner quotes doubled): with the trigram tokenizer,
+/// the rows that contain it as a substring.
+pub fn fts_phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -164,6 +155,6 @@ mod tests {
     #[test]
     fn wildcards_in_words_are_literal() {
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(glob_pattern("a*b?[c"), "*a[*]b[?][[]c*");
+        assert_eq!(fts_phrase("say \"hi\"*"), "\"say \"\"hi\"\"*\"");
     }
 }

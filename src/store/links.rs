@@ -16,7 +16,7 @@ use super::{
 };
 use crate::links::{
     ShortLink,
-    search::{LinkFilter, glob_pattern, like_pattern, search_text},
+    search::{LinkFilter, TRIGRAM, fts_phrase, like_pattern, search_text},
 };
 
 /// Why a link could not take its route.
@@ -265,18 +265,41 @@ impl Store {
             match self.backend {
                 Backend::Postgres => {
                     for word in &filter.words {
-                        sql.push(" AND l.search_text LIKE ")
-                            .param(Param::Text(like_pattern(word)));
+                        if word.chars().count() >= TRIGRAM {
+                            sql.push(" AND l.search_text LIKE ")
+                                .param(Param::Text(like_pattern(word)));
+                        } else {
+                            // Too short for the trigram index: as a LIKE, it would make
+                            // the planner read the whole index for nothing.
+                            sql.push(" AND strpos(l.search_text, ")
+                                .param(Param::Text(word.clone()))
+                                .push(") > 0");
+                        }
                     }
                 }
                 Backend::Sqlite => {
-                    sql.push(" AND l.id IN (SELECT rowid FROM links_search WHERE ");
-                    for (index, word) in filter.words.iter().enumerate() {
-                        sql.push(if index == 0 { "" } else { " AND " })
-                            .push("search_text GLOB ")
-                            .param(Param::Text(glob_pattern(word)));
+                    // The FTS5 trigram index answers one word fast when it is selective,
+                    // but joining a broad word's matches back costs more than reading the
+                    // rows: so the longest word (the likeliest to be selective) goes to
+                    // the index, the others are checked on the rows it gives.
+                    let indexed = filter
+                        .words
+                        .iter()
+                        .filter(|w| w.chars().count() >= TRIGRAM)
+                        .max_by_key(|w| w.chars().count());
+                    if let Some(word) = indexed {
+                        sql.push(
+                            " AND l.id IN (SELECT rowid FROM links_search \
+                             WHERE links_search MATCH ",
+                        )
+                        .param(Param::Text(fts_phrase(word)))
+                        .push(")");
                     }
-                    sql.push(")");
+                    for word in filter.words.iter().filter(|w| Some(*w) != indexed) {
+                        sql.push(" AND instr(l.search_text, ")
+                            .param(Param::Text(word.clone()))
+                            .push(") > 0");
+                    }
                 }
             }
         }

@@ -183,6 +183,12 @@ async fn lists_filter_by_all_their_tags_and_by_every_word() {
     assert_eq!(routes(&app, "?q=50%25").await, (owned(&["spring-sale"]), 1));
     assert_eq!(routes(&app, "?q=t_s").await, (owned(&["pct"]), 1));
     assert_eq!(routes(&app, "?q=*").await, (vec![], 0));
+    // Words too short for the trigram indexes are found too.
+    assert_eq!(routes(&app, "?q=50").await, (owned(&["spring-sale"]), 1));
+    assert_eq!(
+        routes(&app, "?q=%C3%BC+shop").await,
+        (owned(&["autumn"]), 1)
+    );
     // Both together, with paging.
     assert_eq!(
         routes(&app, "?tag=2027&q=example&take=1").await,
