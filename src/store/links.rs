@@ -207,7 +207,9 @@ impl Store {
             .await
     }
 
-    /// A page of the organization's live links that `filter` selects, newest first.
+    /// A page of the organization's live links that `filter` selects, newest first. The
+    /// page's ids are found first, so the link columns (tags included) are read for those
+    /// rows only, not for every match.
     pub async fn list_links(
         &self,
         org_id: i64,
@@ -215,47 +217,46 @@ impl Store {
         take: i64,
         skip: i64,
     ) -> Result<Vec<ShortLink>, sqlx::Error> {
-        let Some(mut sql) = self
-            .matching_links(link_select(self.backend), org_id, filter)
-            .await?
-        else {
+        let mut sql = Sql::new(&format!(
+            "{} WHERE l.id IN (SELECT l.id FROM links l",
+            link_select(self.backend)
+        ));
+        if !self.push_matching(&mut sql, org_id, filter).await? {
             return Ok(Vec::new());
-        };
+        }
         sql.push(" ORDER BY l.created_at DESC, l.id DESC LIMIT ")
             .param(Param::Int(take))
             .push(" OFFSET ")
-            .param(Param::Int(skip));
+            .param(Param::Int(skip))
+            .push(") ORDER BY l.created_at DESC, l.id DESC");
         sql.query_as().fetch_all(&self.pool).await
     }
 
     /// How many of the organization's live links `filter` selects.
     pub async fn count_links(&self, org_id: i64, filter: &LinkFilter) -> Result<i64, sqlx::Error> {
-        let Some(sql) = self
-            .matching_links("SELECT COUNT(*) FROM links l", org_id, filter)
-            .await?
-        else {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM links l");
+        if !self.push_matching(&mut sql, org_id, filter).await? {
             return Ok(0);
-        };
+        }
         let (count,): (i64,) = sql.query_as().fetch_one(&self.pool).await?;
         Ok(count)
     }
 
-    /// `select` with the conditions of `filter`; `None` when a tag it asks for does not
-    /// exist (no link can match).
-    async fn matching_links(
+    /// Appends the conditions of `filter` on `links l`; `false` when a tag it asks for
+    /// does not exist (no link can match).
+    async fn push_matching(
         &self,
-        select: &str,
+        sql: &mut Sql,
         org_id: i64,
         filter: &LinkFilter,
-    ) -> Result<Option<Sql>, sqlx::Error> {
+    ) -> Result<bool, sqlx::Error> {
         let tag_ids = self.tag_ids(org_id, &filter.tags).await?;
-        let mut sql = Sql::new(select);
         sql.push(" WHERE l.org_id = ")
             .param(Param::Int(org_id))
             .push(" AND l.deleted_at IS NULL");
         for tag_id in tag_ids {
             let Some(tag_id) = tag_id else {
-                return Ok(None);
+                return Ok(false);
             };
             sql.push(" AND l.id IN (SELECT link_id FROM link_tags WHERE tag_id = ")
                 .param(Param::Int(tag_id))
@@ -303,7 +304,7 @@ impl Store {
                 }
             }
         }
-        Ok(Some(sql))
+        Ok(true)
     }
 
     /// Fills `search_text` for links written before it existed (migration 0013), a batch
