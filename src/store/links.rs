@@ -57,6 +57,10 @@ async fn claim_route(
     Ok(owner == org_id)
 }
 
+/// SQLite: a word found in fewer links than this is looked up in the trigram index;
+/// a broader one is checked on every row (cheaper then).
+const FEW_MATCHES: i64 = 10_000;
+
 /// A link with its tags (names, one per line, in key order) and its click counter:
 /// `updated_at` is the later of the link's own last change and its last click. The tags'
 /// aggregate is spelled differently by the two databases.
@@ -279,15 +283,20 @@ impl Store {
                     }
                 }
                 Backend::Sqlite => {
-                    // The FTS5 trigram index answers one word fast when it is selective,
-                    // but joining a broad word's matches back costs more than reading the
-                    // rows: so the longest word (the likeliest to be selective) goes to
-                    // the index, the others are checked on the rows it gives.
-                    let indexed = filter
+                    // The FTS5 trigram index answers a selective word fast, but joining a
+                    // broad word's matches back costs more than reading every row (0.5 µs
+                    // a match against 0.36 µs a row): so the longest word (the likeliest
+                    // to be selective) goes to the index when a quick look says it matches
+                    // few links; every other word is checked on the rows.
+                    let longest = filter
                         .words
                         .iter()
                         .filter(|w| w.chars().count() >= TRIGRAM)
                         .max_by_key(|w| w.chars().count());
+                    let indexed = match longest {
+                        Some(word) if self.matches_few(word).await? => Some(word),
+                        _ => None,
+                    };
                     if let Some(word) = indexed {
                         sql.push(
                             " AND l.id IN (SELECT rowid FROM links_search \
@@ -305,6 +314,20 @@ impl Store {
             }
         }
         Ok(true)
+    }
+
+    /// SQLite: whether fewer than [`FEW_MATCHES`] links (of any organization) contain
+    /// `word`, by the trigram index (it stops counting there).
+    async fn matches_few(&self, word: &str) -> Result<bool, sqlx::Error> {
+        let (found,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM links_search WHERE links_search MATCH $1 \
+             LIMIT $2) AS m",
+        )
+        .bind(fts_phrase(word))
+        .bind(FEW_MATCHES)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(found < FEW_MATCHES)
     }
 
     /// Fills `search_text` for links written before it existed (migration 0013), a batch
