@@ -139,7 +139,7 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Message {
     One(String),
@@ -147,7 +147,7 @@ pub enum Message {
 }
 
 /// The JSON error body shared by every error response.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Error)]
 pub struct ErrorBody {
@@ -175,9 +175,10 @@ fn body_response(status: StatusCode, message: Message) -> Response {
     (status, Json(body)).into_response()
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match &self {
+impl ApiError {
+    /// Logs the cause of a server-side failure (never shown to the client).
+    fn log_cause(&self) {
+        match self {
             Self::Internal(cause) => {
                 tracing::error!(error = %cause, "request failed");
             }
@@ -186,6 +187,23 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
+    }
+
+    /// The error body alone, for an answer that holds several (a bulk request's items).
+    pub fn into_body(self) -> ErrorBody {
+        self.log_cause();
+        let status = self.status();
+        ErrorBody {
+            status_code: status.as_u16(),
+            message: self.message(),
+            error: status.canonical_reason().unwrap_or("Error"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log_cause();
         let status = self.status();
         let mut response = body_response(status, self.message());
         let retry_after = match &self {

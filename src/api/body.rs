@@ -30,19 +30,7 @@ impl FromRequest<AppState> for Payload {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let encoding = encoding_of(&request)?;
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(format!(
-                        "request body is larger than {} bytes; send less (the limit is \
-                     OPENPXL_MAX_BODY_BYTES)",
-                        state.settings.max_body_bytes
-                    ))
-                } else {
-                    ApiError::bad_request(format!("could not read the request body: {rejection}"))
-                }
-            })?;
+        let bytes = body_bytes(request, state, 1).await?;
         match encoding {
             Encoding::Json => json_object(&bytes).map(|fields| Self {
                 fields,
@@ -54,6 +42,62 @@ impl FromRequest<AppState> for Payload {
             }),
         }
     }
+}
+
+/// A request body that is a JSON list (`POST /api/v1/short/bulk`). A form cannot carry a
+/// list of objects, so only JSON is taken.
+#[derive(Debug)]
+pub struct JsonList(pub Vec<Value>);
+
+impl FromRequest<AppState> for JsonList {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        if let Encoding::Form = encoding_of(&request)? {
+            return Err(ApiError::UnsupportedMediaType(
+                "this body is a list of links, which only JSON can carry; send it as \
+                 application/json"
+                    .into(),
+            ));
+        }
+        let bytes = body_bytes(request, state, BULK_BODY_FACTOR).await?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Array(items)) => Ok(Self(items)),
+            Ok(_) => Err(ApiError::bad_request(
+                "request body must be a JSON list of links, such as \
+                 [{\"destination\": \"https://example.com\"}]",
+            )),
+            Err(error) => Err(ApiError::bad_request(format!(
+                "malformed JSON in request body: {error}"
+            ))),
+        }
+    }
+}
+
+/// How many times `OPENPXL_MAX_BODY_BYTES` a list body may be.
+pub const BULK_BODY_FACTOR: usize = 64;
+
+/// The body's bytes, at most `factor` times the server's limit (the route's
+/// `DefaultBodyLimit` says the same), with the API's errors.
+async fn body_bytes(request: Request, state: &AppState, factor: usize) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "request body is larger than {} bytes; send less (the limit is {}\
+                     OPENPXL_MAX_BODY_BYTES)",
+                    state.settings.max_body_bytes * factor,
+                    if factor == 1 {
+                        String::new()
+                    } else {
+                        format!("{factor} times ")
+                    }
+                ))
+            } else {
+                ApiError::bad_request(format!("could not read the request body: {rejection}"))
+            }
+        })
 }
 
 fn encoding_of(request: &Request) -> Result<Encoding, ApiError> {

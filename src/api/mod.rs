@@ -2,6 +2,7 @@
 //! shape for every error, including those the router and layers produce themselves.
 
 mod body;
+mod bulk;
 mod domains;
 mod insight;
 mod members;
@@ -39,6 +40,14 @@ pub struct Data<T> {
 pub fn router(state: &AppState) -> Router<AppState> {
     let authenticated = Router::new()
         .route("/short", get(short::list).post(short::create))
+        // Before `/short/{*id}`: a static path wins. A link whose route is `bulk` is read
+        // by its full id (`domain/bulk`).
+        .route(
+            "/short/bulk",
+            axum::routing::post(bulk::create_many).layer(DefaultBodyLimit::max(
+                state.settings.max_body_bytes * body::BULK_BODY_FACTOR,
+            )),
+        )
         .route("/insight", get(insight::insight))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))

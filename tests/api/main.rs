@@ -8,6 +8,7 @@ mod small_disk;
 
 mod auth;
 mod backup;
+mod bulk;
 mod cli;
 mod clicks;
 mod connections;

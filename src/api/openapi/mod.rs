@@ -17,7 +17,7 @@ use axum::{
 };
 use utoipa::OpenApi;
 
-use super::{domains, insight, members, short, tokens};
+use super::{bulk, domains, insight, members, short, tokens};
 use crate::ops;
 
 /// The tag of the parts of the API that Pxl does not have; every operation under such a
@@ -43,6 +43,7 @@ pub const EXTENSION_TAG_SUFFIX: &str = "(openpxl extension)";
         short::update,
         short::delete,
         short::qr_code,
+        bulk::create_many,
         insight::insight,
         tokens::list,
         tokens::create,
@@ -63,6 +64,7 @@ pub const EXTENSION_TAG_SUFFIX: &str = "(openpxl extension)";
     tags(
         (name = "Short links", description = "Pxl's short links (docs/API.md §4)."),
         (name = "Insight", description = "Pxl's click analytics (docs/API.md §6)."),
+        (name = "Bulk (openpxl extension)", description = "docs/API.md §4.12."),
         (name = "QR codes (openpxl extension)", description = "docs/API.md §8.1."),
         (name = "API tokens (openpxl extension)", description = "docs/API.md §8.2."),
         (name = "Domains (openpxl extension)", description = "docs/API.md §8.3."),
