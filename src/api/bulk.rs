@@ -40,7 +40,7 @@ pub struct BulkAnswer {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum BulkResult {
-    Created(BulkCreated),
+    Created(Box<BulkCreated>),
     Failed(BulkFailed),
 }
 
@@ -97,11 +97,11 @@ pub async fn create_many(
     let mut results = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let result = match create_one(&state, &caller, item).await {
-            Ok(data) => BulkResult::Created(BulkCreated {
+            Ok(data) => BulkResult::Created(Box::new(BulkCreated {
                 index,
                 status_code: 201,
                 data,
-            }),
+            })),
             Err(error) => BulkResult::Failed(BulkFailed {
                 index,
                 error: ApiError::from(error).into_body(),
