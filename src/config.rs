@@ -102,6 +102,29 @@ pub enum Command {
     /// Manage an organization's short domains.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// Write an organization's live links (and, with --clicks, their clicks) as JSON lines
+    /// (everything; what `openpxl import jsonl` reads) or CSV, streamed.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The organization to export.
+    #[arg(long)]
+    pub org: String,
+    /// Also export every click of those links (no IP address: none is stored).
+    #[arg(long)]
+    pub clicks: bool,
+    /// `jsonl`: one JSON object per line, each link followed by its clicks. `csv`: a links
+    /// table; with --clicks, the clicks go to a second file, OUTPUT with `.clicks.csv`
+    /// in place of its extension.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: crate::transfer::export::Format,
+    /// The file to write (it must not exist); standard output when not given.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -27,6 +27,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod timestamp;
+pub mod transfer;
 pub mod web;
 
 use std::future::Future;

@@ -2,6 +2,7 @@
 
 mod backup;
 mod domain;
+mod export;
 mod migrate;
 mod org;
 mod rollup;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::User(command)) => user::run(command).await,
         Some(Command::Token(command)) => token::run(command).await,
         Some(Command::Domain(command)) => domain::run(command).await,
+        Some(Command::Export(args)) => export::run(args).await,
     }
 }
 

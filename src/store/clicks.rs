@@ -134,6 +134,27 @@ impl Store {
         Ok((human, total - human))
     }
 
+    /// Every click of an organization's live links, by link and then as written, as a
+    /// stream (exports), on the analytics connections (bounded by their statement
+    /// timeout).
+    pub fn org_clicks(
+        &self,
+        org_id: i64,
+    ) -> futures_util::stream::BoxStream<'_, Result<ClickRow, sqlx::Error>> {
+        use futures_util::StreamExt;
+        sqlx::query_as::<_, ClickRecord>(
+            "SELECT c.org_id, c.link_id, c.at, c.bot, c.outcome, c.visitor, c.country, c.city, \
+                    c.device, c.browser, c.os, c.referrer, c.source, c.medium, c.campaign, \
+                    c.language \
+             FROM clicks c JOIN links l ON l.id = c.link_id \
+             WHERE c.org_id = $1 AND l.deleted_at IS NULL ORDER BY c.link_id, c.id",
+        )
+        .bind(org_id)
+        .fetch(&self.analytics)
+        .map(|row| row.map(ClickRow::from))
+        .boxed()
+    }
+
     /// Every row of the click table for a link, oldest first (for tests and exports).
     pub async fn link_clicks(&self, link_id: i64) -> Result<Vec<ClickRow>, sqlx::Error> {
         let rows: Vec<ClickRecord> = sqlx::query_as(

@@ -316,6 +316,27 @@ impl Store {
         Ok(true)
     }
 
+    /// Every live link of an organization, oldest first, as a stream (exports).
+    pub fn org_links(
+        &self,
+        org_id: i64,
+    ) -> futures_util::stream::BoxStream<'_, Result<ShortLink, sqlx::Error>> {
+        fn select(backend: Backend) -> String {
+            format!(
+                "{} WHERE l.org_id = $1 AND l.deleted_at IS NULL ORDER BY l.id",
+                link_select(backend)
+            )
+        }
+        static POSTGRES: LazyLock<String> = LazyLock::new(|| select(Backend::Postgres));
+        static SQLITE: LazyLock<String> = LazyLock::new(|| select(Backend::Sqlite));
+        let sql: &'static str = match self.backend {
+            Backend::Postgres => &POSTGRES,
+            Backend::Sqlite => &SQLITE,
+        };
+        // The main pool: an export reads the clicks on the analytics one at the same time.
+        sqlx::query_as(sql).bind(org_id).fetch(&self.pool)
+    }
+
     /// SQLite: whether fewer than [`FEW_MATCHES`] links (of any organization) contain
     /// `word`, by the trigram index (it stops counting there).
     async fn matches_few(&self, word: &str) -> Result<bool, sqlx::Error> {

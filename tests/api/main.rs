@@ -38,4 +38,5 @@ mod short_update;
 mod tags;
 mod targeting;
 mod tenancy;
+mod transfer;
 mod wire;
