@@ -105,6 +105,40 @@ pub enum Command {
     /// Write an organization's live links (and, with --clicks, their clicks) as JSON lines
     /// (everything; what `openpxl import jsonl` reads) or CSV, streamed.
     Export(ExportArgs),
+    /// Import links (and their click history) into an organization. Routes already live
+    /// on their domain are skipped, never overwritten: run the same command again to
+    /// resume after a failure.
+    #[command(subcommand)]
+    Import(ImportSource),
+}
+
+/// Where an import reads from.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportSource {
+    /// openpxl's own export (`openpxl export`, JSON lines), links and clicks.
+    Jsonl {
+        /// The file `openpxl export` wrote.
+        file: PathBuf,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
+}
+
+/// Where an import writes to.
+#[derive(Debug, Clone, Args)]
+pub struct ImportTarget {
+    /// The organization the links go to (it must exist, with its owner).
+    #[arg(long)]
+    pub org: String,
+    /// Read and check everything, write nothing, and say what would happen.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The server's default short domain: links on it need no domain of their own; links
+    /// on any other domain get it added to the organization when it is free.
+    #[arg(long, env = "OPENPXL_DEFAULT_DOMAIN", default_value = defaults::DEFAULT_DOMAIN)]
+    pub default_domain: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]

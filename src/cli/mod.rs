@@ -3,6 +3,7 @@
 mod backup;
 mod domain;
 mod export;
+mod import;
 mod migrate;
 mod org;
 mod rollup;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Token(command)) => token::run(command).await,
         Some(Command::Domain(command)) => domain::run(command).await,
         Some(Command::Export(args)) => export::run(args).await,
+        Some(Command::Import(source)) => import::run(source).await,
     }
 }
 

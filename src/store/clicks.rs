@@ -79,15 +79,7 @@ impl Store {
     async fn record_clicks_any(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         let backend = self.backend;
         in_transaction(&self.pool, async |tx| {
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                insert_clicks_any(tx, backend, chunk).await?;
-            }
-            super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
-            let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
-            for chunk in counters.chunks(LINKS_PER_UPSERT) {
-                add_to_counters_any(tx, backend, chunk).await?;
-            }
-            Ok(())
+            write_clicks_in(tx, backend, rows).await
         })
         .await
     }
@@ -167,6 +159,24 @@ impl Store {
         .await?;
         Ok(rows.into_iter().map(ClickRow::from).collect())
     }
+}
+
+/// Stores clicks, marks their late days dirty and adds them to their links' counters, in
+/// the transaction `tx` (the recorder's on SQLite, an import's on both databases).
+pub(super) async fn write_clicks_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    rows: &[ClickRow],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        insert_clicks_any(tx, backend, chunk).await?;
+    }
+    super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
+    let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
+    for chunk in counters.chunks(LINKS_PER_UPSERT) {
+        add_to_counters_any(tx, backend, chunk).await?;
+    }
+    Ok(())
 }
 
 /// One multi-row `INSERT` of clicks (at most [`ROWS_PER_INSERT`] rows).

@@ -33,7 +33,7 @@ pub enum RouteError {
 }
 
 /// Claims `domain`/`route` for `org_id` unless another organization has it.
-async fn claim_route(
+pub(super) async fn claim_route(
     tx: &mut Transaction<'_, Any>,
     org_id: i64,
     domain: &str,
@@ -552,7 +552,7 @@ async fn write_search_text(
 }
 
 /// The link row itself.
-async fn insert_link_row(
+pub(super) async fn insert_link_row(
     tx: &mut Transaction<'_, Any>,
     link: &NewLink,
     now: i64,

@@ -2,4 +2,7 @@
 //! importers (docs/API.md §10).
 
 pub mod export;
+pub mod import;
+pub mod jsonl;
+pub mod progress;
 pub mod record;

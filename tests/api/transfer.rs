@@ -159,3 +159,181 @@ async fn csv_writes_a_links_table_and_a_clicks_table_beside_it() {
     let unknown = openpxl(&app.db, &["export", "--org", "nobody"]);
     assert!(text(&unknown.stderr).contains("no organization \"nobody\""));
 }
+
+/// The short object without `updatedAt` (an import's is its own).
+async fn link_of(app: &TestApp, route: &str) -> Value {
+    let mut link: Value = app.get_short(route).await.json().await.unwrap();
+    link["data"].as_object_mut().unwrap().remove("updatedAt");
+    link
+}
+
+async fn export_to(app: &TestApp, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("acme.jsonl");
+    let output = openpxl(
+        &app.db,
+        &[
+            "export",
+            "--org",
+            "acme",
+            "--clicks",
+            "--output",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    path
+}
+
+fn import(app: &TestApp, path: &std::path::Path, extra: &[&str]) -> Output {
+    let mut args = vec!["import", "jsonl", path.to_str().unwrap(), "--org", "acme"];
+    args.extend_from_slice(extra);
+    openpxl(&app.db, &args)
+}
+
+#[tokio::test]
+async fn an_export_imported_into_an_empty_database_has_the_same_links_tags_and_history() {
+    let source = app_with_history().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = export_to(&source, dir.path()).await;
+    let target = TestApp::spawn().await;
+
+    let dry = import(&target, &path, &["--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(
+        text(&dry.stderr).contains("would create 2 links with 4 clicks"),
+        "{}",
+        text(&dry.stderr)
+    );
+    assert_eq!(target.list_shorts("").await.headers()["x-total-count"], "0");
+
+    let imported = import(&target, &path, &[]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(
+        text(&imported.stderr).contains("created 2 links with 4 clicks; skipped 0; failed 0"),
+        "{}",
+        text(&imported.stderr)
+    );
+    for route in ["a", "b"] {
+        assert_eq!(
+            link_of(&target, route).await,
+            link_of(&source, route).await,
+            "{route}"
+        );
+    }
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    // Per link: the organization's totals also hold the deleted link's click, which stays
+    // behind (an export holds live links).
+    for question in [
+        "&link=a",
+        "&link=b",
+        "&link=a&outcome=variant:0",
+        "&link=b&timezone=Asia/Tokyo",
+    ] {
+        let question = format!("?datefrom={today}&dateto={today}{question}");
+        assert_eq!(
+            crate::insight::insight(&target, &question).await,
+            crate::insight::insight(&source, &question).await,
+            "{question}"
+        );
+    }
+    // The password still opens the imported link.
+    let form = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(target.url("/b"))
+        .header("host", DEFAULT_DOMAIN)
+        .header("user-agent", CHROME_WINDOWS)
+        .form(&[("password", "open sesame")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+
+    // Again: everything is there, nothing is duplicated.
+    let again = import(&target, &path, &[]);
+    assert!(
+        text(&again.stderr).contains("created 0 links with 0 clicks; skipped 2"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(link_of(&target, "a").await["data"]["clicks"], 3);
+}
+
+#[tokio::test]
+async fn an_import_stopped_by_a_damaged_line_resumes_without_losing_or_doubling_anything() {
+    let source = app_with_history().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = export_to(&source, dir.path()).await;
+    let full = std::fs::read_to_string(&path).unwrap();
+    // The header, link a with its three clicks, link b; then damage before b's click.
+    let mut damaged: Vec<&str> = full.lines().take(6).collect();
+    damaged.push("{\"type\": \"click\", \"link\": ");
+    let damaged_path = dir.path().join("damaged.jsonl");
+    std::fs::write(&damaged_path, damaged.join("\n")).unwrap();
+    let target = TestApp::spawn().await;
+
+    let stopped = import(&target, &damaged_path, &[]);
+    assert!(!stopped.status.success());
+    assert!(
+        text(&stopped.stderr).contains("line 7"),
+        "{}",
+        text(&stopped.stderr)
+    );
+    assert_eq!(link_of(&target, "a").await["data"]["clicks"], 3);
+    assert_eq!(
+        target.get_short("b").await.status(),
+        404,
+        "b's clicks were cut off: not yet"
+    );
+
+    let resumed = import(&target, &path, &[]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stderr).contains("created 1 links with 1 clicks; skipped 1"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    for route in ["a", "b"] {
+        assert_eq!(
+            link_of(&target, route).await,
+            link_of(&source, route).await,
+            "{route}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn links_that_cannot_be_imported_are_named_with_their_reason() {
+    let target = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    let lines = [
+        json!({"type": "openpxl-export", "version": 1, "organization": "x", "exportedAt": "2026-01-01T00:00:00Z"}),
+        json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": "ok", "destination": "https://example.com/", "createdAt": "2026-01-01T00:00:00Z"}),
+        json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": "bad dest", "destination": "ftp://x", "createdAt": "2026-01-01T00:00:00Z"}),
+        json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": "loop", "destination": format!("https://{DEFAULT_DOMAIN}/ok"), "createdAt": "2026-01-01T00:00:00Z"}),
+        json!({"type": "link", "domain": "go.imported.test", "route": "x", "destination": "https://example.com/x", "createdAt": "2026-01-01T00:00:00Z"}),
+    ];
+    let text_lines: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&path, text_lines.join("\n")).unwrap();
+    let output = import(&target, &path, &[]);
+    assert!(!output.status.success());
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("created 2 links with 0 clicks; skipped 0; failed 2"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("failed {DEFAULT_DOMAIN}/bad dest:")),
+        "{said}"
+    );
+    assert!(said.contains("redirect in a loop"), "{said}");
+    assert!(said.contains("added the domain go.imported.test"), "{said}");
+    assert_eq!(target.get_short("go.imported.test%2Fx").await.status(), 200);
+    // Imported links keep their creation time.
+    assert_eq!(
+        link_of(&target, "ok").await["data"]["createdAt"],
+        "2026-01-01T00:00:00.000Z"
+    );
+}

@@ -1,0 +1,69 @@
+//! `openpxl import SOURCE ... --org ORG [--dry-run]`: reads links (and their clicks) from
+//! a source and writes them to the organization; a summary at the end. Exits with an error
+//! when any link failed, so scripts notice.
+
+use anyhow::bail;
+
+use crate::{
+    config::{ImportSource, ImportTarget},
+    store::{Pools, Store},
+    transfer::{
+        import::{Importer, Target},
+        jsonl,
+    },
+};
+
+pub async fn run(source: ImportSource) -> anyhow::Result<()> {
+    let ImportSource::Jsonl { file, target } = source;
+    let store = Store::open(target.database.database_url.expose(), Pools::for_command()).await?;
+    let started = std::time::Instant::now();
+    let imported = async {
+        let importer = Importer::new(&store, resolve(&store, &target).await?);
+        anyhow::Ok(jsonl::import(&file, importer).await?)
+    }
+    .await;
+    store.close().await;
+    let summary = imported?;
+    eprintln!(
+        "import of {} into {:?} in {:.1} s: {}",
+        file.display(),
+        target.org,
+        started.elapsed().as_secs_f64(),
+        summary.report(target.dry_run)
+    );
+    if !summary.failed.is_empty() {
+        bail!(
+            "{} links could not be imported (reasons above); fix them in the source and run \
+             the same command again",
+            summary.failed.len()
+        );
+    }
+    Ok(())
+}
+
+/// The organization and its owner, who is recorded as the links' creator.
+async fn resolve(store: &Store, target: &ImportTarget) -> anyhow::Result<Target> {
+    let Some(org_id) = store.find_org_id(&target.org).await? else {
+        bail!(
+            "no organization {:?}; create it with its owner first (`openpxl user create \
+             --org {} --email YOU --role owner`)",
+            target.org,
+            target.org
+        );
+    };
+    let Some(owner) = store.members(org_id).await?.into_iter().next() else {
+        bail!(
+            "organization {:?} has no members; create its owner first",
+            target.org
+        );
+    };
+    let default_domain = crate::links::Host::parse(&target.default_domain)
+        .map_err(|why| anyhow::anyhow!("--default-domain: {why}"))?
+        .into_string();
+    Ok(Target {
+        org_id,
+        created_by: owner.user_id,
+        default_domain,
+        dry_run: target.dry_run,
+    })
+}
