@@ -39,7 +39,7 @@ const LINKS_PER_UPSERT: usize = 1000;
 /// `(?, ?, ...), (...)` or `($1, $2, ...), ($n, ...)` for `rows` rows of `columns`
 /// parameters. SQLite gets anonymous `?`: with thousands of parameters, numbered ones cost
 /// it a name lookup each (quadratic in the statement's size).
-fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+pub(super) fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });

@@ -314,6 +314,7 @@ async fn links_that_cannot_be_imported_are_named_with_their_reason() {
         json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": "bad dest", "destination": "ftp://x", "createdAt": "2026-01-01T00:00:00Z"}),
         json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": "loop", "destination": format!("https://{DEFAULT_DOMAIN}/ok"), "createdAt": "2026-01-01T00:00:00Z"}),
         json!({"type": "link", "domain": "go.imported.test", "route": "x", "destination": "https://example.com/x", "createdAt": "2026-01-01T00:00:00Z"}),
+        json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": "ok", "destination": "https://example.com/twice", "createdAt": "2026-01-01T00:00:00Z"}),
     ];
     let text_lines: Vec<String> = lines.iter().map(Value::to_string).collect();
     std::fs::write(&path, text_lines.join("\n")).unwrap();
@@ -321,7 +322,7 @@ async fn links_that_cannot_be_imported_are_named_with_their_reason() {
     assert!(!output.status.success());
     let said = text(&output.stderr);
     assert!(
-        said.contains("created 2 links with 0 clicks; skipped 0; failed 2"),
+        said.contains("created 2 links with 0 clicks; skipped 1; failed 2"),
         "{said}"
     );
     assert!(
