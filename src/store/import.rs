@@ -123,25 +123,33 @@ fn key(link: &NewLink) -> DomainRoute {
     (link.domain.clone(), link.route.clone())
 }
 
-/// Which of these routes a live link holds.
+/// Which of these routes a live link holds (one lookup per domain and chunk, on the index
+/// of live routes).
 async fn live_routes(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     wanted: &HashSet<DomainRoute>,
 ) -> Result<HashSet<DomainRoute>, sqlx::Error> {
-    let routes: Vec<&String> = wanted.iter().map(|(_, route)| route).collect();
+    let mut by_domain: HashMap<&String, Vec<&String>> = HashMap::new();
+    for (domain, route) in wanted {
+        by_domain.entry(domain).or_default().push(route);
+    }
     let mut live = HashSet::new();
-    for chunk in routes.chunks(LINKS_PER_INSERT * 2) {
-        let sql = format!(
-            "SELECT domain, route FROM links WHERE deleted_at IS NULL AND route IN {}",
-            list(backend, chunk.len())
-        );
-        let mut query = sqlx::query_as::<_, DomainRoute>(&sql);
-        for route in chunk {
-            query = query.bind(route.as_str());
+    for (domain, routes) in by_domain {
+        for chunk in routes.chunks(LINKS_PER_INSERT * 2) {
+            let sql = format!(
+                "SELECT route FROM links WHERE deleted_at IS NULL AND domain = {} AND route IN {}",
+                list(backend, 1),
+                list_from(backend, 2, chunk.len())
+            );
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(domain.as_str());
+            for route in chunk {
+                query = query.bind(route.as_str());
+            }
+            for route in query.fetch_all(&mut **tx).await? {
+                live.insert((domain.clone(), route));
+            }
         }
-        let found = query.fetch_all(&mut **tx).await?;
-        live.extend(found.into_iter().filter(|pair| wanted.contains(pair)));
     }
     Ok(live)
 }
@@ -168,16 +176,24 @@ async fn claim_routes(
             insert = insert.bind(&link.domain).bind(&link.route).bind(org_id);
         }
         insert.execute(&mut **tx).await?;
-        let sql = format!(
-            "SELECT domain, route, org_id FROM route_owners WHERE route IN {}",
-            list(backend, chunk.len())
-        );
-        let mut select = sqlx::query_as::<_, (String, String, i64)>(&sql);
+        let mut by_domain: HashMap<&String, Vec<&String>> = HashMap::new();
         for &i in chunk {
-            select = select.bind(&batch[i].link.route);
+            let link = &batch[i].link;
+            by_domain.entry(&link.domain).or_default().push(&link.route);
         }
-        for (domain, route, owner) in select.fetch_all(&mut **tx).await? {
-            owners.insert((domain, route), owner);
+        for (domain, routes) in by_domain {
+            let sql = format!(
+                "SELECT route, org_id FROM route_owners WHERE domain = {} AND route IN {}",
+                list(backend, 1),
+                list_from(backend, 2, routes.len())
+            );
+            let mut select = sqlx::query_as::<_, (String, i64)>(&sql).bind(domain.as_str());
+            for route in routes {
+                select = select.bind(route.as_str());
+            }
+            for (route, owner) in select.fetch_all(&mut **tx).await? {
+                owners.insert((domain.clone(), route), owner);
+            }
         }
     }
     Ok(owners)
