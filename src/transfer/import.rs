@@ -96,6 +96,8 @@ pub struct Importer<'s> {
     store: &'s Store,
     target: Target,
     domains: HashMap<String, DomainUse>,
+    /// Destinations' hosts, and whether each is a short domain of this server.
+    elsewhere: HashMap<String, bool>,
     batch: Vec<(String, ImportedLink)>,
     batch_clicks: usize,
     pub summary: Summary,
@@ -107,6 +109,7 @@ impl<'s> Importer<'s> {
             store,
             target,
             domains: HashMap::new(),
+            elsewhere: HashMap::new(),
             batch: Vec::new(),
             batch_clicks: 0,
             summary: Summary::default(),
@@ -288,12 +291,17 @@ impl<'s> Importer<'s> {
         })
     }
 
-    /// Whether `host` is one of this server's short domains.
+    /// Whether `host` is one of this server's short domains (asked once per host).
     async fn is_ours(&mut self, host: &str) -> Result<bool, sqlx::Error> {
         if host == self.target.default_domain || self.domains.contains_key(host) {
             return Ok(true);
         }
-        Ok(self.store.domain_owner(host).await?.is_some())
+        if let Some(known) = self.elsewhere.get(host) {
+            return Ok(*known);
+        }
+        let ours = self.store.domain_owner(host).await?.is_some();
+        self.elsewhere.insert(host.to_owned(), ours);
+        Ok(ours)
     }
 }
 
