@@ -63,6 +63,33 @@ pub struct BulkFailed {
     pub error: ErrorBody,
 }
 
+/// The body's schema: a list of 1 to 1,000 items of any shape, since each item is
+/// checked on its own and answered in its result (written by hand: the derive cannot say
+/// "any item" with bounds on the list).
+pub struct BulkRequest;
+
+impl utoipa::PartialSchema for BulkRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType};
+        // Any value: an item that is not a link (not even an object) is answered in its
+        // result, so no item makes the request itself invalid.
+        let item = ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .description(Some(
+                "A new link, as the NewShort schema describes (checked item by item).",
+            ));
+        ArrayBuilder::new()
+            .items(utoipa::openapi::schema::ArrayItems::RefOrSchema(Box::new(
+                item.into(),
+            )))
+            .min_items(Some(1))
+            .max_items(Some(MAX_BULK_LINKS))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BulkRequest {}
+
 /// `POST /api/v1/short/bulk`
 #[utoipa::path(
     post,
@@ -74,8 +101,10 @@ pub struct BulkFailed {
                    valid items are created even when others fail. One request against the \
                    daily quota. Only JSON: a form cannot carry a list.",
     request_body(
-        description = "A list of 1 to 1,000 new links.",
-        content((Vec<super::openapi::requests::NewShort> = "application/json")),
+        description = "A list of 1 to 1,000 new links, each as `POST /api/v1/short` takes \
+                       it (the `NewShort` schema). An item that is not a valid link is \
+                       reported in its result, not refused with the request.",
+        content((BulkRequest = "application/json")),
     ),
     responses(
         (status = 200, description = "Every item was tried: a result per item, in order.", body = Data<BulkAnswer>),

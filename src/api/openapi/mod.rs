@@ -129,6 +129,23 @@ mod tests {
         assert!(list["responses"]["429"]["headers"]["retry-after"].is_object());
         let qr = &document["paths"]["/api/v1/short/{id}/qr"]["get"];
         assert_eq!(qr["x-openpxl-extension"], true);
+        // A bulk body is invalid only as a whole (not a list, empty, too long): its items
+        // are answered one by one.
+        let bulk = &document["paths"]["/api/v1/short/bulk"]["post"];
+        assert_eq!(bulk["x-openpxl-extension"], true);
+        let body = &bulk["requestBody"]["content"]["application/json"]["schema"];
+        let body = match body.get("$ref").and_then(serde_json::Value::as_str) {
+            Some(reference) => {
+                &document["components"]["schemas"][reference.rsplit('/').next().unwrap()]
+            }
+            None => body,
+        };
+        assert_eq!(
+            (body["minItems"].as_u64(), body["maxItems"].as_u64()),
+            (Some(1), Some(1000)),
+            "{body}"
+        );
+        assert!(body["items"].get("type").is_none(), "{body}");
         assert!(list.get("x-openpxl-extension").is_none());
         let mut ids: Vec<&str> = document["paths"]
             .as_object()
