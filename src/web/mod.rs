@@ -14,6 +14,7 @@ pub mod chart;
 pub mod csrf;
 pub mod domains;
 pub mod error;
+pub mod export;
 pub mod form;
 pub mod links;
 pub mod page;
@@ -42,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/links", get(links::index).post(links::create))
         .route("/links/new", get(links::new))
+        .route("/links/export", get(export::download))
         .route("/links/{number}", get(links::show).post(links::update))
         .route("/links/{number}/edit", get(links::edit))
         .route("/links/{number}/qr", get(links::qr_code))

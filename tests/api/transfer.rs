@@ -338,3 +338,56 @@ async fn links_that_cannot_be_imported_are_named_with_their_reason() {
         "2026-01-01T00:00:00.000Z"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_downloads_the_same_export() {
+    let app = app_with_history().await;
+    let mut person = crate::dashboard_helpers::owner(&app).await;
+    let list = person.get("/dashboard/links").await;
+    assert!(
+        list.contains("/dashboard/links/export?format=jsonl&amp;clicks=1"),
+        "{}",
+        list.html
+    );
+
+    let download = person
+        .get("/dashboard/links/export?format=jsonl&clicks=1")
+        .await;
+    assert_eq!(download.status, 200);
+    let cli = openpxl(&app.db, &["export", "--org", "acme", "--clicks"]);
+    // The same lines after the header (whose time differs).
+    let body: Vec<&str> = download.html.lines().skip(1).collect();
+    let printed = text(&cli.stdout);
+    let expected: Vec<&str> = printed.lines().skip(1).collect();
+    assert_eq!(body, expected);
+    assert!(
+        download
+            .html
+            .starts_with(r#"{"type":"openpxl-export","version":1,"organization":"acme""#)
+    );
+
+    let csv = person.get("/dashboard/links/export?format=csv").await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.html.starts_with("domain,route,destination,"),
+        "{}",
+        csv.html
+    );
+    assert_eq!(csv.html.lines().count(), 3);
+    let refused = person
+        .get("/dashboard/links/export?format=csv&clicks=1")
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.contains("a CSV file holds one table"),
+        "{}",
+        refused.html
+    );
+
+    // Signed-out visitors get nothing.
+    let stranger = crate::dashboard_helpers::Person::new(&app)
+        .get("/dashboard/links/export?format=jsonl")
+        .await;
+    assert_ne!(stranger.status, 200);
+    assert!(!stranger.html.contains("example.com"));
+}
