@@ -122,6 +122,14 @@ pub enum ImportSource {
         #[command(flatten)]
         target: ImportTarget,
     },
+    /// A CSV file with a header row: `destination` (or `url`, `long_url`) required;
+    /// `route`, `domain`, `title`, `description`, `tags` and `created` optional.
+    Csv {
+        /// The CSV file.
+        file: PathBuf,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
 }
 
 /// Where an import writes to.

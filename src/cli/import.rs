@@ -8,18 +8,24 @@ use crate::{
     config::{ImportSource, ImportTarget},
     store::{Pools, Store},
     transfer::{
+        csv_file,
         import::{Importer, Target},
         jsonl,
     },
 };
 
 pub async fn run(source: ImportSource) -> anyhow::Result<()> {
-    let ImportSource::Jsonl { file, target } = source;
+    let (ImportSource::Jsonl { file, target } | ImportSource::Csv { file, target }) = &source;
     let store = Store::open(target.database.database_url.expose(), Pools::for_command()).await?;
     let started = std::time::Instant::now();
     let imported = async {
-        let importer = Importer::new(&store, resolve(&store, &target).await?);
-        anyhow::Ok(jsonl::import(&file, importer).await?)
+        let resolved = resolve(&store, target).await?;
+        let default_domain = resolved.default_domain.clone();
+        let importer = Importer::new(&store, resolved);
+        anyhow::Ok(match &source {
+            ImportSource::Jsonl { .. } => jsonl::import(file, importer).await?,
+            ImportSource::Csv { .. } => csv_file::import(file, &default_domain, importer).await?,
+        })
     }
     .await;
     store.close().await;

@@ -1,6 +1,7 @@
 //! Moving links in and out: openpxl's own export (JSON lines or CSV, streamed) and the
 //! importers (docs/API.md §10).
 
+pub mod csv_file;
 pub mod export;
 pub mod import;
 pub mod jsonl;

@@ -391,3 +391,73 @@ async fn the_dashboard_downloads_the_same_export() {
     assert_ne!(stranger.status, 200);
     assert!(!stranger.html.contains("example.com"));
 }
+
+#[tokio::test]
+async fn a_csv_file_is_read_by_its_column_names_and_a_rerun_doubles_nothing() {
+    let target = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("links.csv");
+    std::fs::write(
+        &path,
+        "Long URL,Slug,Title,Tags,Created_At,Clicks\n\
+         https://example.com/spring,spring,Spring sale,\"Sale, 2027\",2024-05-01,12\n\
+         https://example.com/no-route,,No route,,2024-05-02T10:00:00+02:00,0\n\
+         ftp://example.com/,bad,Bad,,,\n\
+         \"https://example.com/with,comma\",comma,\"Title, with comma\",,,\n",
+    )
+    .unwrap();
+    let run = || {
+        openpxl(
+            &target.db,
+            &["import", "csv", path.to_str().unwrap(), "--org", "acme"],
+        )
+    };
+    let first = run();
+    let said = text(&first.stderr);
+    assert!(
+        said.contains("created 3 links with 0 clicks; skipped 0; failed 1"),
+        "{said}"
+    );
+    assert!(
+        said.contains("failed short.test/bad: destination"),
+        "{said}"
+    );
+    let spring = link_of(&target, "spring").await;
+    assert_eq!(spring["data"]["tags"], json!(["2027", "Sale"]));
+    assert_eq!(spring["data"]["createdAt"], "2024-05-01T00:00:00.000Z");
+    let comma = link_of(&target, "comma").await;
+    assert_eq!(
+        comma["data"]["destination"],
+        "https://example.com/with,comma"
+    );
+    assert_eq!(comma["data"]["title"], "Title, with comma");
+    let found: Value = target
+        .list_shorts("?q=no-route")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["data"][0]["createdAt"], "2024-05-02T08:00:00.000Z");
+
+    let again = run();
+    assert!(
+        text(&again.stderr).contains("created 0 links with 0 clicks; skipped 3; failed 1"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(target.list_shorts("").await.headers()["x-total-count"], "3");
+
+    // Without a destination column there is nothing to import.
+    let headless = dir.path().join("headless.csv");
+    std::fs::write(&headless, "name,link\na,b\n").unwrap();
+    let refused = openpxl(
+        &target.db,
+        &["import", "csv", headless.to_str().unwrap(), "--org", "acme"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("no destination column"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
