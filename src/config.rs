@@ -130,6 +130,19 @@ pub enum ImportSource {
         #[command(flatten)]
         target: ImportTarget,
     },
+    /// A YOURLS database (MySQL or MariaDB): its links and their click history.
+    Yourls {
+        /// `mysql://USER:PASSWORD@HOST:PORT/DATABASE` of the YOURLS installation.
+        url: String,
+        /// The YOURLS table prefix (`YOURLS_DB_PREFIX`).
+        #[arg(long, default_value = "yourls_")]
+        prefix: String,
+        /// The short domain the links go on (default: the server's default domain).
+        #[arg(long)]
+        domain: Option<String>,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
 }
 
 /// Where an import writes to.

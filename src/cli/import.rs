@@ -10,29 +10,49 @@ use crate::{
     transfer::{
         csv_file,
         import::{Importer, Target},
-        jsonl,
+        jsonl, yourls,
     },
 };
 
 pub async fn run(source: ImportSource) -> anyhow::Result<()> {
-    let (ImportSource::Jsonl { file, target } | ImportSource::Csv { file, target }) = &source;
+    let (what, target) = match &source {
+        ImportSource::Jsonl { file, target } | ImportSource::Csv { file, target } => {
+            (file.display().to_string(), target)
+        }
+        ImportSource::Yourls { target, .. } => ("the YOURLS database".to_owned(), target),
+    };
     let store = Store::open(target.database.database_url.expose(), Pools::for_command()).await?;
     let started = std::time::Instant::now();
     let imported = async {
         let resolved = resolve(&store, target).await?;
-        let default_domain = resolved.default_domain.clone();
+        let (org_id, default_domain) = (resolved.org_id, resolved.default_domain.clone());
         let importer = Importer::new(&store, resolved);
         anyhow::Ok(match &source {
-            ImportSource::Jsonl { .. } => jsonl::import(file, importer).await?,
-            ImportSource::Csv { .. } => csv_file::import(file, &default_domain, importer).await?,
+            ImportSource::Jsonl { file, .. } => jsonl::import(file, importer).await?,
+            ImportSource::Csv { file, .. } => {
+                csv_file::import(file, &default_domain, importer).await?
+            }
+            ImportSource::Yourls {
+                url,
+                prefix,
+                domain,
+                ..
+            } => {
+                let domain = match domain {
+                    Some(domain) => crate::links::Host::parse(domain)
+                        .map_err(|why| anyhow::anyhow!("--domain: {why}"))?
+                        .into_string(),
+                    None => default_domain,
+                };
+                yourls::import(url, prefix, &domain, org_id, importer).await?
+            }
         })
     }
     .await;
     store.close().await;
     let summary = imported?;
     eprintln!(
-        "import of {} into {:?} in {:.1} s: {}",
-        file.display(),
+        "import of {what} into {:?} in {:.1} s: {}",
         target.org,
         started.elapsed().as_secs_f64(),
         summary.report(target.dry_run)

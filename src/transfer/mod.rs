@@ -7,3 +7,4 @@ pub mod import;
 pub mod jsonl;
 pub mod progress;
 pub mod record;
+pub mod yourls;

@@ -461,3 +461,152 @@ async fn a_csv_file_is_read_by_its_column_names_and_a_rerun_doubles_nothing() {
         text(&refused.stderr)
     );
 }
+
+/// YOURLS's two tables as its installer creates them (includes/functions-install.php).
+const YOURLS_TABLES: [&str; 2] = [
+    "CREATE TABLE `yourls_url` (
+       `keyword` varchar(100) BINARY NOT NULL,
+       `url` text BINARY NOT NULL,
+       `title` text CHARACTER SET utf8mb4,
+       `timestamp` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+       `ip` varchar(41) NOT NULL,
+       `clicks` INT(10) UNSIGNED NOT NULL,
+       PRIMARY KEY (`keyword`), KEY `ip` (`ip`), KEY `timestamp` (`timestamp`)
+     ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+    "CREATE TABLE `yourls_log` (
+       `click_id` int(11) NOT NULL auto_increment,
+       `click_time` datetime NOT NULL,
+       `shorturl` varchar(100) BINARY NOT NULL,
+       `referrer` varchar(200) NOT NULL,
+       `user_agent` varchar(255) NOT NULL,
+       `ip_address` varchar(41) NOT NULL,
+       `country_code` char(2) NOT NULL,
+       PRIMARY KEY (`click_id`), KEY `shorturl` (`shorturl`)
+     ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+];
+
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+
+/// A YOURLS database on the MariaDB server of the machine, with three links and their
+/// clicks; its URL.
+async fn yourls_database() -> String {
+    use sqlx::Executor;
+    let admin =
+        std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let name = format!("yourls_{}", uuid::Uuid::new_v4().simple());
+    let server = sqlx::MySqlPool::connect(&format!("{admin}/mysql")).await.expect(
+        "MariaDB must run at 127.0.0.1:3306 (root, no password) for the YOURLS importer's tests",
+    );
+    server
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    server.close().await;
+    let url = format!("{admin}/{name}");
+    let yourls = sqlx::MySqlPool::connect(&url).await.unwrap();
+    for table in YOURLS_TABLES {
+        yourls.execute(table).await.unwrap();
+    }
+    yourls
+        .execute(
+            "INSERT INTO yourls_url (keyword, url, title, `timestamp`, ip, clicks) VALUES \
+             ('launch', 'https://example.com/launch', 'Launch day', '2024-06-01 10:00:00', '127.0.0.1', 3), \
+             ('Docs2', 'https://example.com/docs', '', '2024-06-02 11:00:00', '127.0.0.1', 1), \
+             ('quiet', 'https://example.com/quiet', NULL, '2024-06-03 12:00:00', '127.0.0.1', 0)",
+        )
+        .await
+        .unwrap();
+    let log = format!(
+        "INSERT INTO yourls_log (click_time, shorturl, referrer, user_agent, ip_address, country_code) VALUES \
+         ('2024-06-05 08:00:00', 'launch', 'direct', '{IPHONE}', '203.0.113.1', 'DE'), \
+         ('2024-06-05 09:00:00', 'launch', 'https://www.google.com/', '{IPHONE}', '203.0.113.1', 'DE'), \
+         ('2024-06-06 09:00:00', 'launch', 'direct', '{CHROME_WINDOWS}', '198.51.100.7', 'JP'), \
+         ('2024-06-06 10:00:00', 'Docs2', 'https://t.co/x', '{CHROME_WINDOWS}', '198.51.100.7', ''), \
+         ('2024-06-06 11:00:00', 'launch', 'direct', 'curl/8.0', '192.0.2.1', ''), \
+         ('2024-06-06 12:00:00', 'gone', 'direct', '{CHROME_WINDOWS}', '192.0.2.2', '')"
+    );
+    yourls.execute(log.as_str()).await.unwrap();
+    yourls.close().await;
+    url
+}
+
+#[tokio::test]
+async fn a_yourls_database_moves_in_with_its_click_history() {
+    let yourls = yourls_database().await;
+    let target = TestApp::spawn().await;
+    let run = |extra: &[&str]| {
+        let mut args = vec!["import", "yourls", yourls.as_str(), "--org", "acme"];
+        args.extend_from_slice(extra);
+        openpxl(&target.db, &args)
+    };
+    let dry = run(&["--dry-run"]);
+    assert!(
+        text(&dry.stderr).contains("would create 3 links with 5 clicks"),
+        "{}",
+        text(&dry.stderr)
+    );
+    let first = run(&[]);
+    let said = text(&first.stderr);
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.contains("created 3 links with 5 clicks; skipped 0; failed 0"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("203.0.113.1"),
+        "no address in the output: {said}"
+    );
+
+    let launch = link_of(&target, "launch").await;
+    assert_eq!(launch["data"]["destination"], "https://example.com/launch");
+    assert_eq!(launch["data"]["title"], "Launch day");
+    assert_eq!(launch["data"]["createdAt"], "2024-06-01T10:00:00.000Z");
+    assert_eq!(launch["data"]["clicks"], 3, "the curl visit is a bot's");
+    assert_eq!(
+        link_of(&target, "Docs2").await["data"]["title"],
+        Value::Null
+    );
+    assert_eq!(link_of(&target, "quiet").await["data"]["clicks"], 0);
+
+    let insight = crate::insight::insight(
+        &target,
+        "?datefrom=2024-06-05&dateto=2024-06-06&link=launch",
+    )
+    .await;
+    assert_eq!(
+        (insight["total"].as_i64(), insight["unique"].as_i64()),
+        (Some(3), Some(2))
+    );
+    let countries: Vec<(String, i64)> = insight["properties"]["country"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap().to_owned(),
+                r["total"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(countries, [("DE".to_owned(), 2), ("JP".to_owned(), 1)]);
+    assert_eq!(insight["properties"]["source"][1]["value"], "google");
+    assert_eq!(insight["properties"]["os"][0]["value"], "iOS");
+
+    // Again: nothing doubled.
+    let again = run(&[]);
+    assert!(
+        text(&again.stderr).contains("created 0 links with 0 clicks; skipped 3"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(link_of(&target, "launch").await["data"]["clicks"], 3);
+
+    let (server, name) = yourls.rsplit_once('/').unwrap();
+    let admin = sqlx::MySqlPool::connect(&format!("{server}/mysql"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
