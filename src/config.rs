@@ -130,6 +130,16 @@ pub enum ImportSource {
         #[command(flatten)]
         target: ImportTarget,
     },
+    /// A Shlink server, through its REST API: links, tags, limits and visits.
+    Shlink {
+        /// Shlink's base URL, such as https://s.example.com.
+        url: String,
+        /// An API key of that Shlink (`shlink api-key:generate`).
+        #[arg(long, env = "SHLINK_API_KEY", hide_env_values = true)]
+        api_key: String,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
     /// A YOURLS database (MySQL or MariaDB): its links and their click history.
     Yourls {
         /// `mysql://USER:PASSWORD@HOST:PORT/DATABASE` of the YOURLS installation.

@@ -10,7 +10,7 @@ use crate::{
     transfer::{
         csv_file,
         import::{Importer, Target},
-        jsonl, yourls,
+        jsonl, shlink, yourls,
     },
 };
 
@@ -20,6 +20,7 @@ pub async fn run(source: ImportSource) -> anyhow::Result<()> {
             (file.display().to_string(), target)
         }
         ImportSource::Yourls { target, .. } => ("the YOURLS database".to_owned(), target),
+        ImportSource::Shlink { url, target, .. } => (format!("the Shlink at {url}"), target),
     };
     let store = Store::open(target.database.database_url.expose(), Pools::for_command()).await?;
     let started = std::time::Instant::now();
@@ -31,6 +32,9 @@ pub async fn run(source: ImportSource) -> anyhow::Result<()> {
             ImportSource::Jsonl { file, .. } => jsonl::import(file, importer).await?,
             ImportSource::Csv { file, .. } => {
                 csv_file::import(file, &default_domain, importer).await?
+            }
+            ImportSource::Shlink { url, api_key, .. } => {
+                shlink::import(url, api_key, &default_domain, importer).await?
             }
             ImportSource::Yourls {
                 url,

@@ -7,4 +7,5 @@ pub mod import;
 pub mod jsonl;
 pub mod progress;
 pub mod record;
+pub mod shlink;
 pub mod yourls;

@@ -32,6 +32,7 @@ mod quota;
 mod redirect;
 mod roles;
 mod rollups;
+mod shlink;
 mod short_create;
 mod short_read;
 mod short_update;
