@@ -137,7 +137,50 @@ impl LinkRecord {
     }
 }
 
+/// A visit another shortener logged, as an importer reads it.
+pub struct LoggedVisit<'a> {
+    /// `domain/route` of its link.
+    pub short_id: &'a str,
+    pub at: crate::timestamp::Millis,
+    pub user_agent: &'a str,
+    pub referer: Option<&'a str>,
+    pub country: String,
+    pub city: String,
+    /// The source took it for a bot, whatever its User-Agent says.
+    pub flagged_bot: bool,
+}
+
 impl ClickRecord {
+    /// A logged visit as a click, made the way the recorder makes one: device, browser and
+    /// OS from the User-Agent, bots told apart, source and medium from the Referer; the
+    /// visitor key from `visitor`, given the visit's software.
+    pub fn of_logged(
+        visit: LoggedVisit<'_>,
+        visitor: impl FnOnce(&crate::clicks::user_agent::Software) -> Vec<u8>,
+    ) -> Self {
+        let found = crate::clicks::user_agent::software(visit.user_agent);
+        let attribution = crate::clicks::referrer::attribute(visit.referer, None, None);
+        let bot =
+            visit.flagged_bot || crate::redirect::crawler::Visitor::of(visit.user_agent).is_bot();
+        Self {
+            link: visit.short_id.to_owned(),
+            at: iso(visit.at),
+            bot,
+            outcome: Outcome::Destination.to_string(),
+            visitor: hex::encode(visitor(&found)),
+            country: visit.country,
+            city: visit.city,
+            device: found.device.to_owned(),
+            browser: found.browser,
+            os: found.os,
+            referrer: attribution.referrer,
+            source: attribution.source,
+            medium: attribution.medium,
+            campaign: None,
+            language: crate::clicks::geo::UNKNOWN.to_owned(),
+        }
+    }
+
     pub fn of(link: &str, click: ClickRow) -> Self {
         Self {
             link: link.to_owned(),

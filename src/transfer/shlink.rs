@@ -12,13 +12,9 @@ use sha2::{Digest, Sha256};
 use super::{
     import::{Importer, Summary},
     progress::Progress,
-    record::{ClickRecord, LinkRecord},
+    record::{ClickRecord, LinkRecord, LoggedVisit},
 };
-use crate::{
-    clicks::{referrer::attribute, user_agent::software},
-    redirect::crawler::Visitor,
-    timestamp::{self, MILLIS_PER_DAY, parse_iso},
-};
+use crate::timestamp::{MILLIS_PER_DAY, parse_iso};
 
 /// Short URLs asked for per page.
 const LINKS_PER_PAGE: u32 = 100;
@@ -283,22 +279,16 @@ fn link_of(short_url: ShortUrl, default_domain: &str) -> LinkRecord {
 /// A visit as a click; `None` if its date cannot be read.
 fn click_of(short_id: &str, visit: &Visit) -> Option<ClickRecord> {
     let at = parse_iso(&visit.date).ok()?;
-    let found = software(&visit.user_agent);
-    let (country, city) = match &visit.visit_location {
-        Some(place) => (
-            Some(place.country_code.trim().to_ascii_uppercase()).filter(|c| c.len() == 2),
-            Some(place.city_name.trim().to_owned()).filter(|c| !c.is_empty()),
-        ),
-        None => (None, None),
-    };
     let unknown = crate::clicks::geo::UNKNOWN;
-    let country = country.unwrap_or_else(|| unknown.to_owned());
-    let city = city.unwrap_or_else(|| unknown.to_owned());
-    let attribution = attribute(
-        Some(visit.referer.as_str()).filter(|r| !r.is_empty()),
-        None,
-        None,
-    );
+    let place = visit.visit_location.as_ref();
+    let country = place
+        .map(|p| p.country_code.trim().to_ascii_uppercase())
+        .filter(|c| c.len() == 2)
+        .unwrap_or_else(|| unknown.to_owned());
+    let city = place
+        .map(|p| p.city_name.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| unknown.to_owned());
     // No address: the day, the User-Agent and the place tell visitors apart.
     let mut hash = Sha256::new();
     for part in [
@@ -310,21 +300,15 @@ fn click_of(short_id: &str, visit: &Visit) -> Option<ClickRecord> {
         hash.update(part);
         hash.update([0]);
     }
-    Some(ClickRecord {
-        link: short_id.to_owned(),
-        at: timestamp::iso(at),
-        bot: visit.potential_bot || Visitor::of(&visit.user_agent).is_bot(),
-        outcome: "destination".to_owned(),
-        visitor: hex::encode(&hash.finalize()[..16]),
+    let key = hash.finalize()[..16].to_vec();
+    let logged = LoggedVisit {
+        short_id,
+        at,
+        user_agent: &visit.user_agent,
+        referer: Some(visit.referer.as_str()).filter(|r| !r.is_empty()),
         country,
         city,
-        device: found.device.to_owned(),
-        browser: found.browser,
-        os: found.os,
-        referrer: attribution.referrer,
-        source: attribution.source,
-        medium: attribution.medium,
-        campaign: None,
-        language: unknown.to_owned(),
-    })
+        flagged_bot: visit.potential_bot,
+    };
+    Some(ClickRecord::of_logged(logged, |_| key))
 }

@@ -18,11 +18,10 @@ use sqlx::{MySqlPool, mysql::MySqlPoolOptions};
 use super::{
     import::{Importer, Summary},
     progress::Progress,
-    record::{ClickRecord, LinkRecord},
+    record::{ClickRecord, LinkRecord, LoggedVisit},
 };
 use crate::{
-    clicks::{referrer::attribute, user_agent::software, visitor::visitor_key},
-    redirect::crawler::Visitor,
+    clicks::visitor::visitor_key,
     timestamp::{self, MILLIS_PER_DAY},
 };
 
@@ -196,7 +195,6 @@ impl Salts {
 }
 
 fn click_of(short_id: &str, log: &LogRow, org_id: i64, salts: &mut Salts) -> ClickRecord {
-    let found = software(&log.user_agent);
     let country = match log.country_code.trim() {
         code if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
             code.to_ascii_uppercase()
@@ -204,35 +202,34 @@ fn click_of(short_id: &str, log: &LogRow, org_id: i64, salts: &mut Salts) -> Cli
         _ => crate::clicks::geo::UNKNOWN.to_owned(),
     };
     let city = crate::clicks::geo::UNKNOWN.to_owned();
-    // YOURLS writes `direct` when there was no Referer.
-    let referer = Some(log.referrer.as_str()).filter(|r| !r.is_empty() && *r != "direct");
-    let attribution = attribute(referer, None, None);
     let ip: IpAddr = log.ip_address.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let salt = salts.of_day(log.at.div_euclid(MILLIS_PER_DAY));
-    let visitor = visitor_key(
-        &salt,
-        ip,
-        &log.user_agent,
-        org_id,
-        [&country, &city, found.device, &found.browser, &found.os],
-    );
-    ClickRecord {
-        link: short_id.to_owned(),
-        at: timestamp::iso(log.at),
-        bot: Visitor::of(&log.user_agent).is_bot(),
-        outcome: "destination".to_owned(),
-        visitor: hex::encode(visitor),
+    let traits = (country.clone(), city.clone());
+    let visit = LoggedVisit {
+        short_id,
+        at: log.at,
+        user_agent: &log.user_agent,
+        // YOURLS writes `direct` when there was no Referer.
+        referer: Some(log.referrer.as_str()).filter(|r| !r.is_empty() && *r != "direct"),
         country,
         city,
-        device: found.device.to_owned(),
-        browser: found.browser,
-        os: found.os,
-        referrer: attribution.referrer,
-        source: attribution.source,
-        medium: attribution.medium,
-        campaign: None,
-        language: "Unknown".to_owned(),
-    }
+        flagged_bot: false,
+    };
+    ClickRecord::of_logged(visit, |found| {
+        visitor_key(
+            &salt,
+            ip,
+            &log.user_agent,
+            org_id,
+            [
+                &traits.0,
+                &traits.1,
+                found.device,
+                &found.browser,
+                &found.os,
+            ],
+        )
+    })
 }
 
 #[cfg(test)]
