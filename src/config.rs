@@ -140,6 +140,16 @@ pub enum ImportSource {
         #[command(flatten)]
         target: ImportTarget,
     },
+    /// A Kutt server, through its REST API: links (Kutt's API gives no visit history).
+    Kutt {
+        /// Kutt's base URL, such as https://kutt.example.com.
+        url: String,
+        /// An API key of that Kutt (Settings → API).
+        #[arg(long, env = "KUTT_API_KEY", hide_env_values = true)]
+        api_key: String,
+        #[command(flatten)]
+        target: ImportTarget,
+    },
     /// A YOURLS database (MySQL or MariaDB): its links and their click history.
     Yourls {
         /// `mysql://USER:PASSWORD@HOST:PORT/DATABASE` of the YOURLS installation.

@@ -10,7 +10,7 @@ use crate::{
     transfer::{
         csv_file,
         import::{Importer, Target},
-        jsonl, shlink, yourls,
+        jsonl, kutt, shlink, yourls,
     },
 };
 
@@ -21,6 +21,7 @@ pub async fn run(source: ImportSource) -> anyhow::Result<()> {
         }
         ImportSource::Yourls { target, .. } => ("the YOURLS database".to_owned(), target),
         ImportSource::Shlink { url, target, .. } => (format!("the Shlink at {url}"), target),
+        ImportSource::Kutt { url, target, .. } => (format!("the Kutt at {url}"), target),
     };
     let store = Store::open(target.database.database_url.expose(), Pools::for_command()).await?;
     let started = std::time::Instant::now();
@@ -32,6 +33,9 @@ pub async fn run(source: ImportSource) -> anyhow::Result<()> {
             ImportSource::Jsonl { file, .. } => jsonl::import(file, importer).await?,
             ImportSource::Csv { file, .. } => {
                 csv_file::import(file, &default_domain, importer).await?
+            }
+            ImportSource::Kutt { url, api_key, .. } => {
+                kutt::import(url, api_key, &default_domain, importer).await?
             }
             ImportSource::Shlink { url, api_key, .. } => {
                 shlink::import(url, api_key, &default_domain, importer).await?

@@ -4,8 +4,6 @@
 //! (no address): a visitor is told apart by User-Agent and place within a day, which is
 //! as close as the source allows.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -13,6 +11,7 @@ use super::{
     import::{Importer, Summary},
     progress::Progress,
     record::{ClickRecord, LinkRecord, LoggedVisit},
+    rest::{Api, RestError},
 };
 use crate::timestamp::{MILLIS_PER_DAY, parse_iso};
 
@@ -23,14 +22,8 @@ const VISITS_PER_PAGE: u32 = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShlinkError {
-    #[error("Shlink at {url} answered {status}: {body}")]
-    Status {
-        url: String,
-        status: u16,
-        body: String,
-    },
-    #[error("cannot reach Shlink at {url}: {source}")]
-    Request { url: String, source: reqwest::Error },
+    #[error(transparent)]
+    Source(#[from] RestError),
     #[error("cannot write to the database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -118,18 +111,9 @@ pub async fn import(
     default_domain: &str,
     mut importer: Importer<'_>,
 ) -> Result<Summary, ShlinkError> {
-    let base = base.trim_end_matches('/');
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|source| ShlinkError::Request {
-            url: base.to_owned(),
-            source,
-        })?;
-    let api = Api {
-        client,
-        base,
-        api_key,
+    let api = Shlink {
+        api: Api::new("Shlink", "X-Api-Key", api_key)?,
+        base: base.trim_end_matches('/'),
     };
     let mut progress: Option<Progress> = None;
     let mut page = 1;
@@ -161,43 +145,14 @@ pub async fn import(
     Ok(importer.finish().await?)
 }
 
-struct Api<'a> {
-    client: reqwest::Client,
+struct Shlink<'a> {
+    api: Api<'a>,
     base: &'a str,
-    api_key: &'a str,
 }
 
-impl Api<'_> {
+impl Shlink<'_> {
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ShlinkError> {
-        let url = format!("{}{path}", self.base);
-        let request_error = |source| ShlinkError::Request {
-            url: url.clone(),
-            source,
-        };
-        let response = self
-            .client
-            .get(&url)
-            .header("X-Api-Key", self.api_key)
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .map_err(request_error)?;
-        let status = response.status();
-        if !status.is_success() {
-            let body: String = response
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(300)
-                .collect();
-            return Err(ShlinkError::Status {
-                url,
-                status: status.as_u16(),
-                body,
-            });
-        }
-        response.json().await.map_err(request_error)
+        Ok(self.api.get(&format!("{}{path}", self.base)).await?)
     }
 
     /// Every visit of a short URL, oldest first.

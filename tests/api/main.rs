@@ -20,6 +20,7 @@ mod errors;
 mod faults;
 mod hardening;
 mod insight;
+mod kutt;
 mod lifecycle;
 mod logs;
 mod metrics;
