@@ -610,3 +610,78 @@ async fn a_yourls_database_moves_in_with_its_click_history() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_import_killed_halfway_resumes_to_exactly_the_whole_file() {
+    const LINKS: usize = 20_000;
+    let target = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    let mut file = String::from(
+        "{\"type\":\"openpxl-export\",\"version\":1,\"organization\":\"x\",\"exportedAt\":\"2026-01-01T00:00:00Z\"}\n",
+    );
+    for n in 0..LINKS {
+        file.push_str(&format!(
+            "{{\"type\":\"link\",\"domain\":\"{DEFAULT_DOMAIN}\",\"route\":\"k{n}\",\"destination\":\"https://example.com/{n}\",\"createdAt\":\"2026-01-01T00:00:00Z\"}}\n"
+        ));
+        for second in [1, 2] {
+            file.push_str(&format!(
+                "{{\"type\":\"click\",\"link\":\"{DEFAULT_DOMAIN}/k{n}\",\"at\":\"2026-01-02T00:00:0{second}Z\",\"bot\":false,\"outcome\":\"destination\",\"visitor\":\"{n:032x}\",\"country\":\"DE\",\"city\":\"Berlin\",\"device\":\"Desktop\",\"browser\":\"Chrome\",\"os\":\"Windows\",\"referrer\":\"\",\"source\":\"direct\",\"medium\":\"none\",\"language\":\"de\"}}\n"
+            ));
+        }
+    }
+    std::fs::write(&path, file).unwrap();
+    let mut child = std::process::Command::new(BIN)
+        .args(["import", "jsonl", path.to_str().unwrap(), "--org", "acme"])
+        .env("DATABASE_URL", &target.db.url)
+        .env("OPENPXL_DEFAULT_DOMAIN", DEFAULT_DOMAIN)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (SIGKILL: no chance to finish anything) once some batches are in.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let done = live_links(&target).await;
+        assert!(
+            done < LINKS,
+            "the import finished before it could be killed; make the file larger"
+        );
+        if done > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no batch was written in time"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_at = live_links(&target).await;
+    assert!(killed_at > 0 && killed_at < LINKS, "{killed_at}");
+    // Whole batches only: a link that is there has both its clicks.
+    let first: Value = target.get_short("k0").await.json().await.unwrap();
+    assert_eq!(first["data"]["clicks"], 2);
+
+    let resumed = import(&target, &path, &[]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stderr).contains(&format!("skipped {killed_at};")),
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(live_links(&target).await, LINKS);
+    let day = crate::insight::insight(&target, "?datefrom=2026-01-02&dateto=2026-01-02").await;
+    assert_eq!(day["total"].as_u64(), Some(2 * LINKS as u64));
+    assert_eq!(day["unique"].as_u64(), Some(LINKS as u64));
+}
+
+/// How many live links the organization has.
+async fn live_links(app: &TestApp) -> usize {
+    let listed = app.list_shorts("?take=1").await;
+    listed.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
