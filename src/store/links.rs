@@ -65,29 +65,42 @@ const FEW_MATCHES: i64 = 10_000;
 /// `updated_at` is the later of the link's own last change and its last click. The tags'
 /// aggregate is spelled differently by the two databases.
 fn link_select(backend: Backend) -> &'static str {
-    fn select(tag_names: &str) -> String {
-        format!(
-            "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
-               l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
-               l.expired_destination, l.disabled, l.max_clicks, l.password_hash, l.rules, \
-               l.variants, l.password_preview, \
-               (SELECT {tag_names} FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
-                WHERE lt.link_id = l.id) AS tags, \
-               COALESCE(c.clicks, 0) AS clicks, \
-               l.created_at, \
-               CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at \
-                    ELSE l.updated_at END AS updated_at \
-             FROM links l LEFT JOIN link_counters c ON c.link_id = l.id"
-        )
+    fn with_tags(aggregate: &str) -> String {
+        select_links(&format!(
+            "(SELECT {aggregate} FROM link_tags lt JOIN tags t ON t.id = lt.tag_id \
+              WHERE lt.link_id = l.id)"
+        ))
     }
     static POSTGRES: LazyLock<String> =
-        LazyLock::new(|| select("string_agg(t.name, chr(10) ORDER BY t.name_key)"));
+        LazyLock::new(|| with_tags("string_agg(t.name, chr(10) ORDER BY t.name_key)"));
     static SQLITE: LazyLock<String> =
-        LazyLock::new(|| select("group_concat(t.name, char(10) ORDER BY t.name_key)"));
+        LazyLock::new(|| with_tags("group_concat(t.name, char(10) ORDER BY t.name_key)"));
     match backend {
         Backend::Postgres => &POSTGRES,
         Backend::Sqlite => &SQLITE,
     }
+}
+
+/// A link as a visit needs it: without its tags (a redirect never shows them, and a
+/// cache miss should not read them).
+fn link_select_for_visits() -> &'static str {
+    static SELECT: LazyLock<String> = LazyLock::new(|| select_links("CAST(NULL AS TEXT)"));
+    &SELECT
+}
+
+/// The link columns, with `tags` from the expression given.
+fn select_links(tags: &str) -> String {
+    format!(
+        "SELECT l.id, l.org_id, l.domain, l.route, l.destination, l.consent, \
+           l.title, l.description, l.image, l.favicon, l.created_by, l.expires_at, \
+           l.expired_destination, l.disabled, l.max_clicks, l.password_hash, l.rules, \
+           l.variants, l.password_preview, {tags} AS tags, \
+           COALESCE(c.clicks, 0) AS clicks, \
+           l.created_at, \
+           CASE WHEN c.last_click_at > l.updated_at THEN c.last_click_at \
+                ELSE l.updated_at END AS updated_at \
+         FROM links l LEFT JOIN link_counters c ON c.link_id = l.id"
+    )
 }
 
 /// A link about to be created.
@@ -488,7 +501,8 @@ impl Store {
         }
     }
 
-    /// The live link at `domain`/`route`, of any organization: what a visit resolves to.
+    /// The live link at `domain`/`route`, of any organization: what a visit resolves to
+    /// (without its tags).
     pub async fn resolve_link(
         &self,
         domain: &str,
@@ -496,7 +510,7 @@ impl Store {
     ) -> Result<Option<ShortLink>, sqlx::Error> {
         let sql = format!(
             "{} WHERE l.domain = $1 AND l.route = $2 AND l.deleted_at IS NULL",
-            link_select(self.backend)
+            link_select_for_visits()
         );
         sqlx::query_as(&sql)
             .bind(domain)
@@ -509,7 +523,7 @@ impl Store {
     pub async fn recent_links(&self, limit: i64) -> Result<Vec<ShortLink>, sqlx::Error> {
         let sql = format!(
             "{} WHERE l.deleted_at IS NULL ORDER BY l.id DESC LIMIT $1",
-            link_select(self.backend)
+            link_select_for_visits()
         );
         sqlx::query_as(&sql).bind(limit).fetch_all(&self.pool).await
     }

@@ -145,27 +145,12 @@ fn link_of(
         ])
     });
     Ok(LinkRecord {
-        domain,
-        route,
-        destination,
         title,
         description: cell(Column::Description),
-        image: None,
-        favicon: None,
-        consent: false,
         tags: cell(Column::Tags)
             .map(|t| split_tags(&t))
             .unwrap_or_default(),
-        clicks: 0,
-        created_at,
-        expires_at: None,
-        expired_destination: None,
-        disabled: false,
-        max_clicks: None,
-        password_hash: None,
-        password_preview: false,
-        rules: serde_json::Value::Array(Vec::new()),
-        variants: serde_json::Value::Array(Vec::new()),
+        ..LinkRecord::plain(domain, route, destination, created_at)
     })
 }
 

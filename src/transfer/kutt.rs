@@ -95,24 +95,8 @@ pub async fn import(
 /// A Kutt link as a link; a banned one is kept switched off.
 fn link_of(link: KuttLink, domain: String) -> LinkRecord {
     LinkRecord {
-        domain,
-        route: link.address,
-        destination: link.target,
-        title: None,
         description: link.description.filter(|d| !d.trim().is_empty()),
-        image: None,
-        favicon: None,
-        consent: false,
-        tags: Vec::new(),
-        clicks: 0,
-        created_at: link.created_at,
-        expires_at: None,
-        expired_destination: None,
         disabled: link.banned,
-        max_clicks: None,
-        password_hash: None,
-        password_preview: false,
-        rules: serde_json::Value::Array(Vec::new()),
-        variants: serde_json::Value::Array(Vec::new()),
+        ..LinkRecord::plain(domain, link.address, link.target, link.created_at)
     }
 }

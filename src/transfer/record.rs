@@ -106,6 +106,32 @@ pub struct ClickRecord {
 }
 
 impl LinkRecord {
+    /// A plain link (no tags, limits, password or targeting), as other shorteners' links
+    /// arrive; the importer sets the rest it knows.
+    pub fn plain(domain: String, route: String, destination: String, created_at: String) -> Self {
+        Self {
+            domain,
+            route,
+            destination,
+            title: None,
+            description: None,
+            image: None,
+            favicon: None,
+            consent: false,
+            tags: Vec::new(),
+            clicks: 0,
+            created_at,
+            expires_at: None,
+            expired_destination: None,
+            disabled: false,
+            max_clicks: None,
+            password_hash: None,
+            password_preview: false,
+            rules: empty_list(),
+            variants: empty_list(),
+        }
+    }
+
     pub fn of(link: ShortLink) -> Self {
         let (rules, variants, tags) = (link.rules(), link.variants(), link.tags());
         Self {

@@ -206,28 +206,20 @@ impl Shlink<'_> {
 }
 
 fn link_of(short_url: ShortUrl, default_domain: &str) -> LinkRecord {
+    let domain = short_url
+        .domain
+        .unwrap_or_else(|| default_domain.to_owned());
     LinkRecord {
-        domain: short_url
-            .domain
-            .unwrap_or_else(|| default_domain.to_owned()),
-        route: short_url.short_code,
-        destination: short_url.long_url,
         title: short_url.title.filter(|t| !t.trim().is_empty()),
-        description: None,
-        image: None,
-        favicon: None,
-        consent: false,
         tags: short_url.tags,
-        clicks: 0,
-        created_at: short_url.date_created,
         expires_at: short_url.meta.valid_until,
-        expired_destination: None,
-        disabled: false,
         max_clicks: short_url.meta.max_visits,
-        password_hash: None,
-        password_preview: false,
-        rules: serde_json::Value::Array(Vec::new()),
-        variants: serde_json::Value::Array(Vec::new()),
+        ..LinkRecord::plain(
+            domain,
+            short_url.short_code,
+            short_url.long_url,
+            short_url.date_created,
+        )
     }
 }
 

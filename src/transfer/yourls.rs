@@ -158,25 +158,13 @@ fn logs_query(prefix: &str) -> String {
 
 fn link_of(domain: &str, row: UrlRow) -> LinkRecord {
     LinkRecord {
-        domain: domain.to_owned(),
-        route: row.keyword,
-        destination: row.url,
         title: row.title.filter(|t| !t.trim().is_empty()),
-        description: None,
-        image: None,
-        favicon: None,
-        consent: false,
-        tags: Vec::new(),
-        clicks: 0,
-        created_at: timestamp::iso(row.created),
-        expires_at: None,
-        expired_destination: None,
-        disabled: false,
-        max_clicks: None,
-        password_hash: None,
-        password_preview: false,
-        rules: serde_json::Value::Array(Vec::new()),
-        variants: serde_json::Value::Array(Vec::new()),
+        ..LinkRecord::plain(
+            domain.to_owned(),
+            row.keyword,
+            row.url,
+            timestamp::iso(row.created),
+        )
     }
 }
 
