@@ -2,7 +2,9 @@
 //! name in any case (docs/API.md §10.2): `destination` (or `url`, `long_url`) required;
 //! `route` (or `slug`), `domain`, `title`, `description`, `tags` (separated by commas)
 //! and `created` (or `createdAt`, `created_at`: an ISO 8601 instant, or a date) optional;
-//! other columns are ignored. A row without a route gets one made from a hash of its
+//! other columns are ignored. Bitly's layout is read too: a short link (`link`,
+//! `Bitly link`) or a custom back-half (`custom_bitlinks`) gives the route and, on a
+//! branded domain, the domain. A row without a route gets one made from a hash of its
 //! fields, so running the import again finds it instead of making it twice.
 
 use std::{collections::HashMap, path::Path};
@@ -39,6 +41,10 @@ enum Column {
     Description,
     Tags,
     Created,
+    /// A whole short link, `https://bit.ly/3abc` or `go.acme.com/launch`: its host and path.
+    ShortLink,
+    /// Bitly's custom back-halves of a link: short links, separated by commas or spaces.
+    CustomShortLinks,
 }
 
 impl Column {
@@ -50,13 +56,19 @@ impl Column {
             .flat_map(char::to_lowercase)
             .collect();
         Some(match name.as_str() {
-            "destination" | "url" | "longurl" => Self::Destination,
-            "route" | "slug" => Self::Route,
+            "destination" | "url" | "longurl" | "destinationurl" | "originalurl" => {
+                Self::Destination
+            }
+            "route" | "slug" | "backhalf" => Self::Route,
             "domain" => Self::Domain,
             "title" => Self::Title,
             "description" => Self::Description,
             "tags" => Self::Tags,
-            "created" | "createdat" => Self::Created,
+            "created" | "createdat" | "datecreated" | "createddate" => Self::Created,
+            "link" | "bitlylink" | "bitlink" | "shortlink" | "shorturl" => Self::ShortLink,
+            "custombitlinks" | "custombackhalves" | "custombackhalf" | "customlinks" => {
+                Self::CustomShortLinks
+            }
             _ => return None,
         })
     }
@@ -130,20 +142,36 @@ fn link_of(
     default_domain: &str,
 ) -> Result<LinkRecord, String> {
     let destination = cell(Column::Destination).ok_or("the destination is empty")?;
-    let domain = cell(Column::Domain).unwrap_or_else(|| default_domain.to_owned());
+    // A custom back-half is the link people were given; the generated one comes second.
+    let short = match cell(Column::CustomShortLinks)
+        .and_then(|list| {
+            list.split([',', ' '])
+                .find(|s| !s.is_empty())
+                .map(str::to_owned)
+        })
+        .or_else(|| cell(Column::ShortLink))
+    {
+        Some(text) => Some(ShortLink::parse(&text)?),
+        None => None,
+    };
+    let domain = cell(Column::Domain)
+        .or_else(|| short.as_ref().and_then(|s| s.host.clone()))
+        .unwrap_or_else(|| default_domain.to_owned());
     let title = cell(Column::Title);
     let created_at = match cell(Column::Created) {
         Some(text) => created(&text)?,
         None => timestamp::iso(timestamp::now()),
     };
-    let route = cell(Column::Route).unwrap_or_else(|| {
-        route_for(&[
-            &domain,
-            &destination,
-            title.as_deref().unwrap_or_default(),
-            &created_at,
-        ])
-    });
+    let route = cell(Column::Route)
+        .or(short.map(|s| s.route))
+        .unwrap_or_else(|| {
+            route_for(&[
+                &domain,
+                &destination,
+                title.as_deref().unwrap_or_default(),
+                &created_at,
+            ])
+        });
     Ok(LinkRecord {
         title,
         description: cell(Column::Description),
@@ -154,10 +182,54 @@ fn link_of(
     })
 }
 
-/// A creation time as the export writes it: an ISO 8601 instant, or a date (midnight UTC).
+/// Bitly's own shared short domains: nobody else can serve them, so their links move to
+/// the default domain with the same back-half.
+const BITLY_SHARED_HOSTS: [&str; 4] = ["bit.ly", "bitly.com", "j.mp", "bitly.is"];
+
+/// A short link from another shortener, taken apart.
+#[derive(Debug, PartialEq, Eq)]
+struct ShortLink {
+    /// Its host, unless it is one of Bitly's shared ones.
+    host: Option<String>,
+    route: String,
+}
+
+impl ShortLink {
+    fn parse(text: &str) -> Result<Self, String> {
+        let bare = text
+            .split_once("://")
+            .map_or(text, |(_, rest)| rest)
+            .trim_end_matches('/');
+        let Some((host, route)) = bare.split_once('/').filter(|(_, r)| !r.is_empty()) else {
+            return Err(format!(
+                "short link {text:?} has no back-half: write it as host/back-half, such as \
+                 bit.ly/spring"
+            ));
+        };
+        let host = host.to_ascii_lowercase();
+        Ok(Self {
+            host: (!BITLY_SHARED_HOSTS.contains(&host.as_str())).then_some(host),
+            route: route.to_owned(),
+        })
+    }
+}
+
+/// A creation time as the export writes it: an ISO 8601 instant (Bitly writes offsets as
+/// `+0000`), a date and time without an offset (UTC), or a date (midnight UTC).
 fn created(text: &str) -> Result<String, String> {
     if let Ok(at) = timestamp::parse_iso(text) {
         return Ok(timestamp::iso(at));
+    }
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp::iso(at.as_millisecond()));
+    }
+    if let Ok(at) = text.parse::<jiff::civil::DateTime>()
+        && text.len() > 10
+    {
+        let at = at
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|why| format!("created {text:?}: {why}"))?;
+        return Ok(timestamp::iso(at.timestamp().as_millisecond()));
     }
     let date: jiff::civil::Date = text
         .parse()
@@ -198,6 +270,35 @@ mod tests {
         assert_eq!(Column::named("Created_At"), Some(Column::Created));
         assert_eq!(Column::named("Slug"), Some(Column::Route));
         assert_eq!(Column::named("clicks"), None);
+        assert_eq!(Column::named("Bitly link"), Some(Column::ShortLink));
+        assert_eq!(
+            Column::named("Custom back-halves"),
+            Some(Column::CustomShortLinks)
+        );
+        assert_eq!(Column::named("Date created"), Some(Column::Created));
+    }
+
+    #[test]
+    fn short_links_give_a_route_and_a_branded_host() {
+        assert_eq!(
+            ShortLink::parse("https://bit.ly/3AbC").unwrap(),
+            ShortLink {
+                host: None,
+                route: "3AbC".into()
+            }
+        );
+        assert_eq!(
+            ShortLink::parse("Go.Acme.com/launch/").unwrap(),
+            ShortLink {
+                host: Some("go.acme.com".into()),
+                route: "launch".into()
+            }
+        );
+        assert!(
+            ShortLink::parse("bit.ly/")
+                .unwrap_err()
+                .contains("no back-half")
+        );
     }
 
     #[test]
@@ -220,6 +321,14 @@ mod tests {
         assert_eq!(
             created("2024-05-01T10:00:00+02:00").unwrap(),
             "2024-05-01T08:00:00.000Z"
+        );
+        assert_eq!(
+            created("2024-05-01T10:00:00+0000").unwrap(),
+            "2024-05-01T10:00:00.000Z"
+        );
+        assert_eq!(
+            created("2024-05-01 10:00:00").unwrap(),
+            "2024-05-01T10:00:00.000Z"
         );
         assert!(
             created("yesterday")

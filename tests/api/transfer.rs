@@ -462,6 +462,47 @@ async fn a_csv_file_is_read_by_its_column_names_and_a_rerun_doubles_nothing() {
     );
 }
 
+#[tokio::test]
+async fn a_bitly_export_keeps_its_back_halves_and_branded_domains() {
+    let target = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bitly.csv");
+    std::fs::write(
+        &path,
+        "Title,Bitly link,Long URL,Custom back-halves,Tags,Date created,Clicks\n\
+         Launch,https://bit.ly/3AbCdEf,https://example.com/launch,go.acme.test/launch,\"spring, web\",2024-05-01T10:00:00+0000,40\n\
+         Plain,bit.ly/4XyZ,https://example.com/plain,,,2024-05-02 08:30:00,3\n\
+         Broken,bit.ly/,https://example.com/broken,,,,\n",
+    )
+    .unwrap();
+    let run = || {
+        openpxl(
+            &target.db,
+            &["import", "csv", path.to_str().unwrap(), "--org", "acme"],
+        )
+    };
+    let said = text(&run().stderr);
+    assert!(
+        said.contains("created 2 links with 0 clicks; skipped 0; failed 1"),
+        "{said}"
+    );
+    assert!(said.contains("no back-half"), "{said}");
+    assert!(said.contains("added the domain go.acme.test"), "{said}");
+
+    let launch: Value = target.list_shorts("?q=launch").await.json().await.unwrap();
+    let launch = &launch["data"][0];
+    assert_eq!(launch["domain"], "go.acme.test");
+    assert_eq!(launch["route"], "launch");
+    assert_eq!(launch["tags"], json!(["spring", "web"]));
+    assert_eq!(launch["createdAt"], "2024-05-01T10:00:00.000Z");
+    // A link on Bitly's own domain keeps its back-half on this server's default domain.
+    let plain = link_of(&target, "4XyZ").await;
+    assert_eq!(plain["data"]["destination"], "https://example.com/plain");
+    assert_eq!(plain["data"]["createdAt"], "2024-05-02T08:30:00.000Z");
+
+    assert!(text(&run().stderr).contains("created 0 links with 0 clicks; skipped 2; failed 1"));
+}
+
 /// YOURLS's two tables as its installer creates them (includes/functions-install.php).
 const YOURLS_TABLES: [&str; 2] = [
     "CREATE TABLE `yourls_url` (
