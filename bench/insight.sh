@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLICKS=${CLICKS:-1000000}
+DAYS=${DAYS:-90}
 BACKEND=${BACKEND:-postgres}
 RUNS=${RUNS:-7}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -25,7 +26,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 NOW_MS=$(( $(date +%s) * 1000 ))
 DAY_MS=86400000
-# Clicks spread evenly over the 90 days before now, on 1,000 links; visitors drawn from a
+# Clicks spread evenly over the DAYS (90) days before now, on 1,000 links; visitors drawn from a
 # pool of 20,000 a UTC day (so some click more than once). As in real data, a visitor's
 # traits (country, city, device, browser, OS) follow from the visitor (they come from the
 # IP address and User-Agent the key hashes); source, medium, referrer and language vary
@@ -50,7 +51,7 @@ SELECT 1, 1 + (i % 1000), at, FALSE,
        CASE i % 7 WHEN 0 THEN 'organic' WHEN 1 THEN 'social' ELSE 'none' END,
        NULL, CASE i % 2 WHEN 0 THEN 'en-US' ELSE 'de-DE' END
 FROM (SELECT i, at, (i / 3) % 20000 + (at / $DAY_MS) * 20000 AS v
-      FROM (SELECT i, $NOW_MS - (i * $((90 * DAY_MS)) / $CLICKS) AS at
+      FROM (SELECT i, $NOW_MS - (CAST(i AS BIGINT) * $((DAYS * DAY_MS)) / $CLICKS) AS at
             FROM ($(printf "$series" "$CLICKS")) AS s) AS t) AS u;
 SQL
 }

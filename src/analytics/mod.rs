@@ -5,6 +5,7 @@
 //! ([`plan`], [`RollupRows`]); the rest of the range from the raw clicks; the two parts add.
 
 pub mod ask;
+pub mod day_rollup;
 pub mod limiter;
 pub mod params;
 pub mod plan;

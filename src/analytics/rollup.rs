@@ -23,7 +23,7 @@ pub async fn days_to_roll_up(store: &Store, now: Millis) -> Result<Vec<(i64, i64
     let mut days = Vec::new();
     for (org_id, first_click) in store.first_clicks().await? {
         let first_day = utc_day(first_click);
-        let done = store.rolled_up_days(org_id, first_day).await?;
+        let done = store.rolled_up_days(org_id, first_day, now).await?;
         days.extend(
             (first_day..open)
                 .filter(|day| !done.contains(day))
@@ -37,7 +37,7 @@ pub async fn days_to_roll_up(store: &Store, now: Millis) -> Result<Vec<(i64, i64
     Ok(days)
 }
 
-/// Rolls up every day that needs it; returns how many were rolled up. A day that fails
+/// Rolls up every day that needs it; returns how many this call rolled up. A day that fails
 /// does not hold back the others; the first error is returned after trying them all (the
 /// failed days stay unrolled, so the next pass retries them).
 pub async fn roll_up_closed_days(store: &Store, now: Millis) -> Result<usize, sqlx::Error> {
@@ -46,7 +46,8 @@ pub async fn roll_up_closed_days(store: &Store, now: Millis) -> Result<usize, sq
     let mut first_error = None;
     for &(org_id, day) in &days {
         match store.roll_up_day(org_id, day, now).await {
-            Ok(()) => rolled_up += 1,
+            Ok(true) => rolled_up += 1,
+            Ok(false) => {} // another roll-up has the day
             Err(error) => {
                 tracing::warn!(%error, org_id, day, "could not roll up a day of clicks");
                 first_error.get_or_insert(error);

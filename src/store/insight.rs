@@ -167,24 +167,19 @@ impl Store {
         if days.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut sql = Sql::new(
-            "SELECT r.day, r.slot, r.clicks, r.first_visitors, r.last_visitors \
-             FROM daily_click_slots r WHERE",
-        );
+        let mut sql = Sql::new("SELECT r.day, r.slots FROM daily_slot_counts r WHERE");
         sql.scope(filter).spans("r.day", days, SpanEnd::Included);
-        let rows: Vec<(i64, i64, i64, i64, i64)> =
-            sql.query_as().fetch_all(&self.analytics).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, slot, clicks, first_visitors, last_visitors)| {
-                let counts = SlotCounts {
-                    clicks,
-                    first_visitors,
-                    last_visitors,
-                };
-                ((day, slot), counts)
-            })
-            .collect())
+        let rows: Vec<(i64, Vec<u8>)> = sql.query_as().fetch_all(&self.analytics).await?;
+        let mut slots = HashMap::new();
+        for (day, packed) in rows {
+            let unpacked = super::slot_pack::unpack(&packed).map_err(sqlx::Error::Protocol)?;
+            slots.extend(
+                unpacked
+                    .into_iter()
+                    .map(|(slot, counts)| ((day, slot), counts)),
+            );
+        }
+        Ok(slots)
     }
 
     /// Clicks and unique visitors per value of the column `rows.group`, over the rolled-up

@@ -18,6 +18,7 @@ mod links;
 mod orgs;
 pub mod rollups;
 mod sessions;
+mod slot_pack;
 mod sql;
 mod sqlite_file;
 mod tags;

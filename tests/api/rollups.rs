@@ -247,6 +247,44 @@ async fn a_click_written_after_its_day_was_rolled_up_counts_at_once_and_after_th
 }
 
 #[tokio::test]
+async fn a_day_another_roll_up_is_writing_is_read_raw_and_taken_over_once_that_one_is_gone() {
+    let (app, _) = app_with_past_clicks().await;
+    let now = timestamp::now();
+    let question = "?datefrom=2024-06-01&dateto=2024-06-06&timezone=Asia/Kolkata";
+    let raw = insight(&app, question).await;
+    // Another roll-up claimed 2024-06-02 a minute ago and has not finished writing it.
+    {
+        use sqlx::Connection;
+        let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query("INSERT INTO rolled_up_days (org_id, day, rolled_at) VALUES (1, $1, $2)")
+            .bind(FIRST_DAY + 1)
+            .bind(-(now - 60_000))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+    }
+    let days = usize::try_from(DAYS).unwrap();
+    roll_up_closed_days(app.store(), now).await.unwrap();
+    assert_eq!(
+        roll_up_closed_days(app.store(), now).await.unwrap(),
+        0,
+        "the claimed day is left to its roll-up"
+    );
+    let readable = || {
+        app.store()
+            .readable_rolled_up_days(1, FIRST_DAY, FIRST_DAY + DAYS - 1)
+    };
+    assert!(!readable().await.unwrap().contains(&(FIRST_DAY + 1)));
+    assert_eq!(insight(&app, question).await, raw);
+    // Ten minutes on, that roll-up is taken for gone, and the next pass does the day.
+    let later = now + 10 * 60_000 + 1;
+    assert_eq!(roll_up_closed_days(app.store(), later).await.unwrap(), 1);
+    assert_eq!(readable().await.unwrap().len(), days);
+    assert_eq!(insight(&app, question).await, raw);
+}
+
+#[tokio::test]
 async fn days_rolled_up_before_outcomes_were_recorded_get_their_outcome_rows_from_the_migration() {
     let (app, _) = app_with_past_clicks().await;
     let execute = async |sql: &str| {
@@ -282,4 +320,79 @@ async fn days_rolled_up_before_outcomes_were_recorded_get_their_outcome_rows_fro
     for (question, before) in questions().iter().zip(&answers) {
         assert_eq!(&insight(&app, question).await, before, "{question}");
     }
+}
+
+#[tokio::test]
+async fn migration_0014_packs_the_quarter_hours_of_days_rolled_up_before_it() {
+    let app = TestApp::spawn().await;
+    let backend = if app.db.url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let statement = |file: &str, starts: &str| {
+        let migration = std::fs::read_to_string(format!(
+            "{}/migrations/{backend}/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        // Comments first: they hold semicolons too.
+        let code: Vec<&str> = migration
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect();
+        code.join("\n")
+            .split(';')
+            .map(str::trim)
+            .find(|s| s.starts_with(starts))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("{file} has no {starts}"))
+    };
+    use sqlx::Connection;
+    let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    // The table as 0003 made it, with rows as the roll-ups before 0014 wrote them.
+    let old_table = statement(
+        "0003_daily_click_rollups.sql",
+        "CREATE TABLE daily_click_slots",
+    );
+    for sql in [
+        old_table.as_str(),
+        "INSERT INTO daily_click_slots VALUES (1, 0, '', 20000, 95, 70000, 2, 300), \
+         (1, 0, '', 20000, 0, 1, 1, 0), (1, 7, '', 20000, 3, 5, 4, 4), \
+         (1, 0, 'go.acme.test', 20001, 10, 2, 1, 1)",
+        &statement(
+            "0014_packed_click_slots.sql",
+            "INSERT INTO daily_slot_counts",
+        ),
+    ] {
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    }
+    let rows: Vec<(i64, String, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT link_id, domain, day, slots FROM daily_slot_counts ORDER BY day, link_id",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+    // Each quarter hour: the slot, then clicks, first and last visitors, big-endian.
+    let entry = |slot: u8, counts: [u32; 3]| {
+        let mut bytes = vec![slot];
+        for count in counts {
+            bytes.extend_from_slice(&count.to_be_bytes());
+        }
+        bytes
+    };
+    assert_eq!(
+        rows,
+        [
+            (
+                0,
+                String::new(),
+                20000,
+                [entry(0, [1, 1, 0]), entry(95, [70000, 2, 300])].concat()
+            ),
+            (7, String::new(), 20000, entry(3, [5, 4, 4])),
+            (0, "go.acme.test".to_owned(), 20001, entry(10, [2, 1, 1])),
+        ]
+    );
 }
