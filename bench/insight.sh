@@ -103,7 +103,7 @@ declare -A QUERIES=(
 )
 
 echo
-echo "$BACKEND, $CLICKS clicks, 1,000 links, 90 days; median of $RUNS requests"
+echo "$BACKEND, $CLICKS clicks, 1,000 links, $DAYS days; median of $RUNS requests"
 for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "country + device, 30 days" \
             "organization, 30 days, Berlin" "one domain, 30 days"; do
   times=()
@@ -116,3 +116,23 @@ for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "count
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[int((NR+1)/2)] * 1000}')
   printf '%-32s %6s ms   (total %s)\n' "$name" "$median" "$total"
 done
+
+# Storage per click, all in (heap, TOAST and indexes), per table.
+if [ "$BACKEND" = postgres ]; then
+  echo
+  echo "storage, bytes per click (Postgres, after VACUUM)"
+  psql -q "$URL" -c "VACUUM" >/dev/null
+  psql -At -F ' ' "$URL" -c "
+    SELECT relname, pg_size_pretty(pg_total_relation_size(c.oid)),
+           round(pg_total_relation_size(c.oid)::numeric / $CLICKS, 1)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'r'
+      AND relname IN ('clicks', 'daily_clicks', 'daily_slot_counts', 'rolled_up_days')
+    UNION ALL
+    SELECT 'all', pg_size_pretty(sum(pg_total_relation_size(c.oid))),
+           round(sum(pg_total_relation_size(c.oid))::numeric / $CLICKS, 1)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'r'
+      AND relname IN ('clicks', 'daily_clicks', 'daily_slot_counts', 'rolled_up_days')" \
+    | awk '{printf "%-20s %10s %s %8s B/click\n", $1, $2, $3, $4}'
+fi
