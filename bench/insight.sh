@@ -127,12 +127,12 @@ if [ "$BACKEND" = postgres ]; then
            round(pg_total_relation_size(c.oid)::numeric / $CLICKS, 1)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind = 'r'
-      AND relname IN ('clicks', 'daily_clicks', 'daily_slot_counts', 'rolled_up_days')
+      AND relname IN ('clicks', 'daily_clicks', 'daily_link_values', 'daily_slot_counts', 'rolled_up_days')
     UNION ALL
     SELECT 'all', pg_size_pretty(sum(pg_total_relation_size(c.oid))),
            round(sum(pg_total_relation_size(c.oid))::numeric / $CLICKS, 1)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind = 'r'
-      AND relname IN ('clicks', 'daily_clicks', 'daily_slot_counts', 'rolled_up_days')" \
+      AND relname IN ('clicks', 'daily_clicks', 'daily_link_values', 'daily_slot_counts', 'rolled_up_days')" \
     | awk '{printf "%-20s %10s %s %8s B/click\n", $1, $2, $3, $4}'
 fi

@@ -1,5 +1,6 @@
 //! The analytics queries behind `GET /api/v1/insight`, over raw clicks (`clicks`) and over
-//! the daily roll-ups (`daily_clicks`, see [`super::rollups`]). Every query is built from a
+//! the daily roll-ups (`daily_clicks`, and one link's in `daily_link_values`; see
+//! [`super::rollups`]). Every query is built from a
 //! typed [`ClickFilter`] with bound parameters only ([`super::sql::Sql`]); the grouping
 //! dimensions come from a fixed list, never from the request. Human clicks only: bot visits
 //! are never counted.
@@ -134,6 +135,18 @@ impl Store {
         if days.is_empty() {
             return Ok(Counts::default());
         }
+        if let Some(link_id) = one_link(filter, rows) {
+            let per_day = self
+                .link_values(filter.org_id, link_id, rows.dimension, days)
+                .await?;
+            return Ok(per_day.iter().flat_map(|(_, v)| v.values()).fold(
+                Counts::default(),
+                |sum, counts| Counts {
+                    total: sum.total + counts.total,
+                    unique: sum.unique + counts.unique,
+                },
+            ));
+        }
         let mut sql = Sql::new(&format!("SELECT {SUMS}"));
         sql.rollup(filter, rows, days);
         let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.analytics).await?;
@@ -150,6 +163,15 @@ impl Store {
     ) -> Result<Vec<(i64, Counts)>, sqlx::Error> {
         if days.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(link_id) = one_link(filter, rows) {
+            let per_day = self
+                .link_values(filter.org_id, link_id, rows.dimension, days)
+                .await?;
+            return Ok(per_day
+                .into_iter()
+                .filter_map(|(day, mut values)| values.remove("").map(|counts| (day, counts)))
+                .collect());
         }
         let mut sql = Sql::new(&format!("SELECT r.day, {SUMS}"));
         sql.rollup(filter, rows, days).push(" GROUP BY r.day");
@@ -193,12 +215,35 @@ impl Store {
         let Some(column) = rows.group.filter(|_| !days.is_empty()) else {
             return Ok(Vec::new());
         };
+        if let Some(link_id) = one_link(filter, rows) {
+            let mut sums: HashMap<String, Counts> = HashMap::new();
+            for (_, values) in self
+                .link_values(filter.org_id, link_id, rows.dimension, days)
+                .await?
+            {
+                for (value, counts) in values {
+                    let sum = sums.entry(value).or_default();
+                    sum.total += counts.total;
+                    sum.unique += counts.unique;
+                }
+            }
+            return Ok(sums.into_iter().collect());
+        }
         let mut sql = Sql::new(&format!("SELECT r.{column}, {SUMS}"));
         sql.rollup(filter, rows, days)
             .push(&format!(" GROUP BY r.{column}"));
         let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))
     }
+}
+
+/// The link whose packed value rows (`daily_link_values`) answer the question, if it is
+/// about one link: such a question is unfiltered ([`RollupRows::for_question`] reads a
+/// link with any other filter raw), so its rows are value rows of one dimension.
+fn one_link(filter: &ClickFilter, rows: &RollupRows) -> Option<i64> {
+    let link_id = filter.link_id?;
+    debug_assert!(!rows.per_traits && rows.value.is_none());
+    Some(link_id)
 }
 
 /// The sums of roll-up rows, as BIGINT on both databases (Postgres sums BIGINTs into

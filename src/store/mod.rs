@@ -14,6 +14,7 @@ mod error_kind;
 mod health;
 mod import;
 mod insight;
+mod link_values;
 mod links;
 mod orgs;
 pub mod rollups;

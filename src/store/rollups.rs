@@ -24,7 +24,9 @@ use std::{collections::BTreeSet, sync::LazyLock};
 use futures_util::TryStreamExt;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Backend, Store, clicks::placeholders, slot_pack::pack, transaction::in_transaction};
+use super::{
+    Backend, Store, clicks::placeholders, link_values, slot_pack::pack, transaction::in_transaction,
+};
 use crate::{
     analytics::day_rollup::{CLICK_COLUMNS, DayRollup, RolledUpDay, SlotRow, ValueRow},
     timestamp::{MILLIS_PER_DAY, Millis, utc_day},
@@ -296,16 +298,27 @@ impl Store {
     ) -> Result<(bool, std::time::Duration), sqlx::Error> {
         let backend = self.backend;
         let slots = packed_slots(&rows.slots);
+        // A link's value rows go packed to daily_link_values; the organization's and the
+        // domains' value rows and the trait rows to daily_clicks.
+        let (link_rows, values): (Vec<&ValueRow>, Vec<&ValueRow>) = rows
+            .values
+            .iter()
+            .partition(|row| row.link_id != 0 && !row.per_traits);
+        let links = packed_link_values(&link_rows);
         let mut longest = std::time::Duration::ZERO;
-        let mut values = rows.values.chunks(VALUE_ROWS_PER_INSERT);
+        let mut values = values.chunks(VALUE_ROWS_PER_INSERT);
         let mut slots = slots.chunks(SLOT_ROWS_PER_INSERT);
+        let mut links = links.chunks(SLOT_ROWS_PER_INSERT);
         let mut first = true;
         loop {
-            let (value_chunk, slot_chunk) = match values.next() {
-                Some(chunk) => (Some(chunk), None),
-                None => (None, slots.next()),
+            let (value_chunk, slot_chunk, link_chunk) = match values.next() {
+                Some(chunk) => (Some(chunk), None, None),
+                None => match slots.next() {
+                    Some(chunk) => (None, Some(chunk), None),
+                    None => (None, None, links.next()),
+                },
             };
-            let last = value_chunk.is_none() && slot_chunk.is_none();
+            let last = value_chunk.is_none() && slot_chunk.is_none() && link_chunk.is_none();
             let started = std::time::Instant::now();
             let held = in_transaction(&self.analytics, async |tx| {
                 // A no-op update that says whether the claim holds, and locks it.
@@ -333,6 +346,9 @@ impl Store {
                 }
                 if let Some(chunk) = slot_chunk {
                     insert_slot_rows(tx, backend, org_id, day, chunk).await?;
+                }
+                if let Some(chunk) = link_chunk {
+                    insert_link_values(tx, backend, org_id, day, chunk).await?;
                 }
                 Ok(true)
             })
@@ -405,7 +421,8 @@ fn length_prefixed<const N: usize>(mut packed: &str) -> Option<[&str; N]> {
 /// Value rows per INSERT, and per write transaction (14 parameters each): under SQLite's
 /// 32,766 parameters, and about 10 ms of SQLite's write lock.
 const VALUE_ROWS_PER_INSERT: usize = 2000;
-/// Packed slot rows per INSERT, and per write transaction (5 parameters each).
+/// Packed slot rows, or links' packed value rows, per INSERT and per write transaction
+/// (5 and 4 parameters each).
 const SLOT_ROWS_PER_INSERT: usize = 2000;
 
 /// A row of `daily_slot_counts`: the link (or 0), the domain (or `''`), the packed slots.
@@ -457,7 +474,7 @@ async fn delete_day(
     org_id: i64,
     day: i64,
 ) -> Result<(), sqlx::Error> {
-    for table in ["daily_clicks", "daily_slot_counts"] {
+    for table in ["daily_clicks", "daily_slot_counts", "daily_link_values"] {
         sqlx::query(&format!(
             "DELETE FROM {table} WHERE org_id = $1 AND day = $2"
         ))
@@ -475,7 +492,7 @@ async fn insert_value_rows(
     backend: Backend,
     org_id: i64,
     day: i64,
-    chunk: &[ValueRow],
+    chunk: &[&ValueRow],
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
         "INSERT INTO daily_clicks (org_id, link_id, domain, per_traits, dimension, day, value, \
@@ -522,6 +539,46 @@ async fn insert_slot_rows(
             .bind(domain.as_str())
             .bind(day)
             .bind(slots.as_slice());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A row of `daily_link_values`: the link and its packed value rows.
+type PackedLinkValues = (i64, String);
+
+/// A day's value rows of each link, one packed row per link.
+fn packed_link_values(rows: &[&ValueRow]) -> Vec<PackedLinkValues> {
+    let mut links: std::collections::BTreeMap<i64, Vec<&ValueRow>> =
+        std::collections::BTreeMap::new();
+    for row in rows {
+        links.entry(row.link_id).or_default().push(row);
+    }
+    links
+        .into_iter()
+        .map(|(link_id, rows)| (link_id, link_values::pack(&rows)))
+        .collect()
+}
+
+/// One multi-row INSERT of links' packed value rows.
+async fn insert_link_values(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    org_id: i64,
+    day: i64,
+    chunk: &[PackedLinkValues],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO daily_link_values (org_id, link_id, day, counts) VALUES {}",
+        placeholders(backend, chunk.len(), 4)
+    );
+    let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == SLOT_ROWS_PER_INSERT);
+    for (link_id, counts) in chunk {
+        query = query
+            .bind(org_id)
+            .bind(*link_id)
+            .bind(day)
+            .bind(counts.as_str());
     }
     query.execute(&mut **tx).await?;
     Ok(())

@@ -330,24 +330,7 @@ async fn migration_0014_packs_the_quarter_hours_of_days_rolled_up_before_it() {
     } else {
         "sqlite"
     };
-    let statement = |file: &str, starts: &str| {
-        let migration = std::fs::read_to_string(format!(
-            "{}/migrations/{backend}/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        // Comments first: they hold semicolons too.
-        let code: Vec<&str> = migration
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("--"))
-            .collect();
-        code.join("\n")
-            .split(';')
-            .map(str::trim)
-            .find(|s| s.starts_with(starts))
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("{file} has no {starts}"))
-    };
+    let statement = |file: &str, starts: &str| migration_statement(backend, file, starts);
     use sqlx::Connection;
     let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
     // The table as 0003 made it, with rows as the roll-ups before 0014 wrote them.
@@ -395,4 +378,82 @@ async fn migration_0014_packs_the_quarter_hours_of_days_rolled_up_before_it() {
             (0, "go.acme.test".to_owned(), 20001, entry(10, [2, 1, 1])),
         ]
     );
+}
+
+/// The statement of a migration file that starts with `starts` (comments left out).
+fn migration_statement(backend: &str, file: &str, starts: &str) -> String {
+    let migration = std::fs::read_to_string(format!(
+        "{}/migrations/{backend}/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    // Comments first: they hold semicolons too.
+    let code: Vec<&str> = migration
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    code.join("\n")
+        .split(';')
+        .map(str::trim)
+        .find(|s| s.starts_with(starts))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{file} has no {starts}"))
+}
+
+#[tokio::test]
+async fn migration_0016_packs_the_value_rows_of_links_and_leaves_the_others() {
+    let app = TestApp::spawn().await;
+    let backend = if app.db.url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    use sqlx::Connection;
+    let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    // Value rows as the roll-ups before 0016 wrote them: two of link 7, one of the
+    // organization, one trait row.
+    for sql in [
+        "INSERT INTO daily_clicks (org_id, link_id, domain, per_traits, dimension, day, value, \
+         country, city, device, browser, os, clicks, visitors) VALUES \
+         (1, 7, '', 0, 'all', 20000, '', '', '', '', '', '', 3, 2), \
+         (1, 7, '', 0, 'city', 20000, 'São Paulo', '', '', '', '', '', 2, 1), \
+         (1, 0, '', 0, 'all', 20000, '', '', '', '', '', '', 9, 4), \
+         (1, 0, '', 1, '', 20000, '', 'BR', 'São Paulo', 'Mobile', 'Safari', 'iOS', 2, 1)",
+        &migration_statement(
+            backend,
+            "0016_packed_link_values.sql",
+            "INSERT INTO daily_link_values",
+        ),
+        &migration_statement(
+            backend,
+            "0016_packed_link_values.sql",
+            "DELETE FROM daily_clicks",
+        ),
+    ] {
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    }
+    let packed: Vec<(i64, i64, String)> =
+        sqlx::query_as("SELECT link_id, day, counts FROM daily_link_values")
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+    let left: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT link_id, clicks FROM daily_clicks ORDER BY per_traits")
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+    connection.close().await.unwrap();
+    assert_eq!(packed.len(), 1);
+    let (link_id, day, counts) = &packed[0];
+    assert_eq!((*link_id, *day), (7, 20000));
+    let mut entries: Vec<(String, String, i64, i64)> = serde_json::from_str(counts).unwrap();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            ("all".to_owned(), String::new(), 3, 2),
+            ("city".to_owned(), "São Paulo".to_owned(), 2, 1)
+        ]
+    );
+    assert_eq!(left, [(0, 9), (0, 2)], "the organization's rows stay");
 }
