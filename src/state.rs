@@ -189,7 +189,7 @@ impl AppState {
     pub async fn link_changed(&self, domain: &str, route: &str) {
         let key = crate::link_cache::resolver::key(domain, route);
         self.links.invalidate(&key);
-        invalidation::announce(&self.store, &key).await;
+        invalidation::announce(&self.store, self.links.id(), &key).await;
     }
 }
 

@@ -62,7 +62,7 @@ pub async fn remove_domain_as(
         )));
     }
     store.delete_domain(caller.org_id, host.as_str()).await?;
-    invalidation::announce(store, invalidation::EVERYTHING).await;
+    invalidation::announce(store, "", invalidation::EVERYTHING).await;
     Ok(())
 }
 
@@ -78,6 +78,6 @@ async fn add_to(store: &Store, org_id: i64, host: &str) -> Result<Host, Operatio
             ))
         })?;
     // Running servers on Postgres learn of the new domain at once.
-    invalidation::announce(store, invalidation::EVERYTHING).await;
+    invalidation::announce(store, "", invalidation::EVERYTHING).await;
     Ok(host)
 }

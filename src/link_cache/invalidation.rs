@@ -1,6 +1,11 @@
 //! Keeping every instance's link cache true: a change made through the API is announced on
-//! the Postgres channel `openpxl_links` (payload: the link's `domain/route`, or `*` for
-//! "forget everything"), and every instance listens and forgets that entry. If the listening
+//! the Postgres channel `openpxl_links` (payload: the announcing server's cache id, a space, and
+//! the link's `domain/route`, or `*` for "forget everything"), and every instance listens
+//! and forgets that entry. An instance skips its own links' announcements: it forgot the
+//! link when it made the change ([`crate::state::AppState::link_changed`]; a lookup that
+//! raced with that is not cached), and the echo, arriving later, would only drop the entry
+//! a visit has loaded since — the very entry that keeps redirects working if the database
+//! goes away next. If the listening
 //! connection drops, notifications may be missed, so once listening again the whole cache is
 //! dropped. Not before: while the database is unreachable nobody can change a link, and the
 //! cached links are what keeps redirects working through the outage.
@@ -19,13 +24,34 @@ use crate::store::{Backend, Store};
 pub const CHANNEL: &str = "openpxl_links";
 pub const EVERYTHING: &str = "*";
 
-/// Tells the other instances that a cache key changed. Failure only delays them until the
-/// cache entry expires, so it is logged, not returned.
-pub async fn announce(store: &Store, key: &str) {
+/// What an announcement asks of an instance.
+#[derive(Debug, PartialEq, Eq)]
+enum Forget<'a> {
+    Everything,
+    Link(&'a str),
+    /// Its own link change, forgotten when it was made.
+    Nothing,
+}
+
+/// Reads an announcement (`INSTANCE KEY`; a bare `KEY` from an older version) as the
+/// instance `me` must act on it.
+fn forget<'a>(payload: &'a str, me: &str) -> Forget<'a> {
+    let (from, key) = payload.split_once(' ').unwrap_or(("", payload));
+    match key {
+        EVERYTHING => Forget::Everything,
+        _ if !from.is_empty() && from == me => Forget::Nothing,
+        key => Forget::Link(key),
+    }
+}
+
+/// Tells the other instances that a cache key changed; `from` is the announcing cache's
+/// [`LinkResolver::id`] (or `""`: every instance acts on it). Failure only delays them
+/// until the cache entry expires, so it is logged, not returned.
+pub async fn announce(store: &Store, from: &str, key: &str) {
     if store.backend() != Backend::Postgres {
         return;
     }
-    if let Err(error) = store.notify(CHANNEL, key).await {
+    if let Err(error) = store.notify(CHANNEL, &format!("{from} {key}")).await {
         tracing::warn!(%error, "could not announce a link change to other instances");
     }
 }
@@ -76,10 +102,11 @@ pub async fn warm(resolver: Arc<LinkResolver>) {
 async fn receive(listener: &mut PgListener, resolver: &LinkResolver) {
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) if notification.payload() == EVERYTHING => {
-                resolver.invalidate_all()
-            }
-            Ok(Some(notification)) => resolver.invalidate(notification.payload()),
+            Ok(Some(notification)) => match forget(notification.payload(), resolver.id()) {
+                Forget::Everything => resolver.invalidate_all(),
+                Forget::Link(key) => resolver.invalidate(key),
+                Forget::Nothing => {}
+            },
             Ok(None) => {
                 // The connection dropped. Reconnect from the outer loop, which forgets the
                 // cache only once it is listening again (changes made meanwhile are unknown).
@@ -91,5 +118,20 @@ async fn receive(listener: &mut PgListener, resolver: &LinkResolver) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_skips_its_own_link_changes_but_not_a_forget_everything() {
+        assert_eq!(forget("a1 go.test/x", "b2"), Forget::Link("go.test/x"));
+        assert_eq!(forget("b2 go.test/x", "b2"), Forget::Nothing);
+        assert_eq!(forget("b2 *", "b2"), Forget::Everything);
+        // From an instance of an older version: a bare key.
+        assert_eq!(forget("go.test/x", "b2"), Forget::Link("go.test/x"));
+        assert_eq!(forget("*", "b2"), Forget::Everything);
     }
 }

@@ -170,6 +170,8 @@ pub struct LinkResolver {
     /// Lookups the cache answered, and lookups that went to the database.
     hits: AtomicU64,
     misses: AtomicU64,
+    /// This cache's name in link-change announcements ([`super::invalidation`]).
+    id: String,
 }
 
 /// How the cache is doing, for the metrics.
@@ -195,7 +197,13 @@ impl LinkResolver {
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            id: format!("{:016x}", rand::random::<u64>()),
         }
+    }
+
+    /// This cache's name in link-change announcements: random, one per server.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     pub fn stats(&self) -> CacheStats {

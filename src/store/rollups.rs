@@ -191,6 +191,16 @@ impl Store {
         now: Millis,
     ) -> Result<Option<i64>, sqlx::Error> {
         in_transaction(&self.analytics, async |tx| {
+            // A write first: on SQLite it takes the write lock (waiting for it as long as
+            // busy_timeout allows; a transaction that read first could not wait for it
+            // later), on Postgres it locks the marker, so two claims of a day take turns.
+            sqlx::query(
+                "UPDATE rolled_up_days SET rolled_at = rolled_at WHERE org_id = $1 AND day = $2",
+            )
+            .bind(org_id)
+            .bind(day)
+            .execute(&mut **tx)
+            .await?;
             let marker: Option<(i64,)> = sqlx::query_as(
                 "SELECT rolled_at FROM rolled_up_days WHERE org_id = $1 AND day = $2",
             )
@@ -211,11 +221,17 @@ impl Store {
             if marker.is_some_and(|at| at >= 0) && cleared == 0 {
                 return Ok(None); // rolled up (by another instance) and clean
             }
-            sqlx::query("DELETE FROM rolled_up_days WHERE org_id = $1 AND day = $2")
+            if let Some(seen) = marker {
+                // Only the marker looked at: one another claim put there meanwhile stays.
+                sqlx::query(
+                    "DELETE FROM rolled_up_days WHERE org_id = $1 AND day = $2 AND rolled_at = $3",
+                )
                 .bind(org_id)
                 .bind(day)
+                .bind(seen)
                 .execute(&mut **tx)
                 .await?;
+            }
             let claim = -now;
             let claimed = sqlx::query(
                 "INSERT INTO rolled_up_days (org_id, day, rolled_at) VALUES ($1, $2, $3) \
@@ -284,10 +300,12 @@ impl Store {
     }
 
     /// Writes a day's rows in small transactions, each of which first makes sure the
-    /// claim still holds (and holds it until it commits), then finishes the marker. Rows
-    /// an earlier roll-up of the day left are replaced. If another roll-up took the day
-    /// over (this one took longer than [`STALE_CLAIM_MS`]), this one stops: `false`. With
-    /// the longest of its transactions.
+    /// claim still holds (and holds it until it commits), then finishes the marker. A day
+    /// rolled up before (its old rows are there: it got clicks late) is replaced in one
+    /// transaction instead, so that a question that found it readable just before the
+    /// claim reads its old rows or its new ones, never a part. If another roll-up took
+    /// the day over (this one took longer than [`STALE_CLAIM_MS`]), this one stops:
+    /// `false`. With the longest of its transactions.
     async fn write_day(
         &self,
         org_id: i64,
@@ -305,24 +323,23 @@ impl Store {
             .iter()
             .partition(|row| row.link_id != 0 && !row.per_traits);
         let links = packed_link_values(&link_rows);
+        let mut chunks: Vec<Chunk<'_>> = Vec::new();
+        chunks.extend(values.chunks(VALUE_ROWS_PER_INSERT).map(Chunk::Values));
+        chunks.extend(slots.chunks(SLOT_ROWS_PER_INSERT).map(Chunk::Slots));
+        chunks.extend(links.chunks(SLOT_ROWS_PER_INSERT).map(Chunk::Links));
         let mut longest = std::time::Duration::ZERO;
-        let mut values = values.chunks(VALUE_ROWS_PER_INSERT);
-        let mut slots = slots.chunks(SLOT_ROWS_PER_INSERT);
-        let mut links = links.chunks(SLOT_ROWS_PER_INSERT);
-        let mut first = true;
+        let mut next = 0;
         loop {
-            let (value_chunk, slot_chunk, link_chunk) = match values.next() {
-                Some(chunk) => (Some(chunk), None, None),
-                None => match slots.next() {
-                    Some(chunk) => (None, Some(chunk), None),
-                    None => (None, None, links.next()),
-                },
-            };
-            let last = value_chunk.is_none() && slot_chunk.is_none() && link_chunk.is_none();
             let started = std::time::Instant::now();
-            let held = in_transaction(&self.analytics, async |tx| {
+            let written = in_transaction(&self.analytics, async |tx| {
+                let first = next == 0;
+                let mut upto = (next + 1).min(chunks.len());
+                let replace = first && has_rows(tx, org_id, day).await?;
+                if replace {
+                    upto = chunks.len();
+                }
+                let last = upto == chunks.len();
                 // A no-op update that says whether the claim holds, and locks it.
-                let set = if last { now } else { claim };
                 let held = sqlx::query(
                     "UPDATE rolled_up_days SET rolled_at = $4 \
                      WHERE org_id = $1 AND day = $2 AND rolled_at = $3",
@@ -330,38 +347,55 @@ impl Store {
                 .bind(org_id)
                 .bind(day)
                 .bind(claim)
-                .bind(set)
+                .bind(if last { now } else { claim })
                 .execute(&mut **tx)
                 .await?
                 .rows_affected()
                     > 0;
                 if !held {
-                    return Ok(false);
+                    return Ok(None);
                 }
-                if first && has_rows(tx, org_id, day).await? {
+                if replace {
                     delete_day(tx, org_id, day).await?;
                 }
-                if let Some(chunk) = value_chunk {
-                    insert_value_rows(tx, backend, org_id, day, chunk).await?;
+                for chunk in &chunks[next..upto] {
+                    chunk.insert(tx, backend, org_id, day).await?;
                 }
-                if let Some(chunk) = slot_chunk {
-                    insert_slot_rows(tx, backend, org_id, day, chunk).await?;
-                }
-                if let Some(chunk) = link_chunk {
-                    insert_link_values(tx, backend, org_id, day, chunk).await?;
-                }
-                Ok(true)
+                Ok(Some(upto))
             })
             .await?;
             longest = longest.max(started.elapsed());
-            if !held {
-                tracing::warn!(org_id, day, "a roll-up was taken over by another; it stops");
-                return Ok((false, longest));
+            match written {
+                None => {
+                    tracing::warn!(org_id, day, "a roll-up was taken over by another; it stops");
+                    return Ok((false, longest));
+                }
+                Some(upto) if upto == chunks.len() => return Ok((true, longest)),
+                Some(upto) => next = upto,
             }
-            if last {
-                return Ok((true, longest));
-            }
-            first = false;
+        }
+    }
+}
+
+/// Rows for one INSERT of a day's roll-up.
+enum Chunk<'a> {
+    Values(&'a [&'a ValueRow]),
+    Slots(&'a [PackedSlots]),
+    Links(&'a [PackedLinkValues]),
+}
+
+impl Chunk<'_> {
+    async fn insert(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        org_id: i64,
+        day: i64,
+    ) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Values(rows) => insert_value_rows(tx, backend, org_id, day, rows).await,
+            Self::Slots(rows) => insert_slot_rows(tx, backend, org_id, day, rows).await,
+            Self::Links(rows) => insert_link_values(tx, backend, org_id, day, rows).await,
         }
     }
 }
