@@ -163,7 +163,7 @@ async fn counts(store: &Store, filter: &ClickFilter, split: &Split) -> Result<Co
         store.rollup_counts(filter, &rows, &split.days),
         store.insight_counts(filter, &split.raw),
     )?;
-    Ok(add(rolled, raw))
+    Ok(rolled + raw)
 }
 
 /// The series. Unfiltered, a bucket made of whole rolled-up days and of starts and ends of
@@ -228,7 +228,7 @@ async fn series(
                             whole
                                 .iter()
                                 .filter_map(|piece| per_day.get(&piece.day()).copied())
-                                .fold(plan::count_pieces(&cut, &slots), add)
+                                .fold(plan::count_pieces(&cut, &slots), std::ops::Add::add)
                         })
                         .collect())
                 }
@@ -244,7 +244,7 @@ async fn series(
                             pieces
                                 .iter()
                                 .filter_map(|piece| per_day.get(&piece.day()).copied())
-                                .fold(Counts::default(), add)
+                                .fold(Counts::default(), std::ops::Add::add)
                         })
                         .collect())
                 }
@@ -282,17 +282,9 @@ async fn property(
     let mut merged: HashMap<String, Counts> = HashMap::new();
     for (value, counts) in rolled.into_iter().chain(raw) {
         let slot = merged.entry(value).or_default();
-        *slot = add(*slot, counts);
+        *slot = *slot + counts;
     }
     Ok(merged.into_iter().collect())
-}
-
-/// Counts of disjoint sets of clicks (different UTC days: different visitor keys).
-fn add(a: Counts, b: Counts) -> Counts {
-    Counts {
-        total: a.total + b.total,
-        unique: a.unique + b.unique,
-    }
 }
 
 /// A visit without a Referer is stored with an empty referrer and shown as `direct`; the

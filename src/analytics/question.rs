@@ -84,6 +84,19 @@ pub struct Counts {
     pub unique: i64,
 }
 
+/// Counts of disjoint sets of clicks add up, unique visitors too when no visitor is in
+/// both (different UTC days, different values of one value row's dimension).
+impl std::ops::Add for Counts {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            total: self.total + other.total,
+            unique: self.unique + other.unique,
+        }
+    }
+}
+
 /// Which `daily_clicks` rows answer a question exactly, and how to group them.
 ///
 /// Value rows answer unfiltered questions (of the organization, a link or a domain): one

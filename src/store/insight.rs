@@ -139,13 +139,10 @@ impl Store {
             let per_day = self
                 .link_values(filter.org_id, link_id, rows.dimension, days)
                 .await?;
-            return Ok(per_day.iter().flat_map(|(_, v)| v.values()).fold(
-                Counts::default(),
-                |sum, counts| Counts {
-                    total: sum.total + counts.total,
-                    unique: sum.unique + counts.unique,
-                },
-            ));
+            return Ok(per_day
+                .iter()
+                .flat_map(|(_, values)| values.values())
+                .fold(Counts::default(), |sum, counts| sum + *counts));
         }
         let mut sql = Sql::new(&format!("SELECT {SUMS}"));
         sql.rollup(filter, rows, days);
@@ -223,8 +220,7 @@ impl Store {
             {
                 for (value, counts) in values {
                     let sum = sums.entry(value).or_default();
-                    sum.total += counts.total;
-                    sum.unique += counts.unique;
+                    *sum = *sum + counts;
                 }
             }
             return Ok(sums.into_iter().collect());

@@ -59,8 +59,11 @@ impl Store {
             for (of, value, clicks, visitors) in unpack(day, &counts)? {
                 if of == dimension {
                     let sum = values.entry(value).or_default();
-                    sum.total += clicks;
-                    sum.unique += visitors;
+                    *sum = *sum
+                        + Counts {
+                            total: clicks,
+                            unique: visitors,
+                        };
                 }
             }
             per_day.push((day, values));
