@@ -26,6 +26,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 NOW_MS=$(( $(date +%s) * 1000 ))
 DAY_MS=86400000
+. bench/seed_clicks.sh
 seed_sql() {
   local series=$1
   cat <<SQL
@@ -33,24 +34,8 @@ INSERT INTO organizations (name, created_at) VALUES ('bench', 0);
 INSERT INTO links (org_id, domain, route, destination, title, created_at, updated_at)
 SELECT 1, 'bench.test', 'l' || i, 'https://example.com/page/' || i, 'Page ' || i, i, i
 FROM ($(printf "$series" "$LINKS")) AS s;
-INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, os,
-                    referrer, source, medium, campaign, language)
-SELECT 1, 1 + (i % $LINKS), at, FALSE, $(visitor_expr),
-       CASE v % 5 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' WHEN 2 THEN 'FR' WHEN 3 THEN 'JP' ELSE 'BR' END,
-       CASE v % 5 WHEN 0 THEN 'Berlin' WHEN 1 THEN 'New York' WHEN 2 THEN 'Paris' WHEN 3 THEN 'Tokyo' ELSE 'Sao Paulo' END,
-       CASE v % 3 WHEN 0 THEN 'Desktop' WHEN 1 THEN 'Mobile' ELSE 'Tablet' END,
-       CASE v % 4 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Safari' WHEN 2 THEN 'Firefox' ELSE 'Edge' END,
-       CASE (v / 4) % 4 WHEN 0 THEN 'Windows' WHEN 1 THEN 'iOS' WHEN 2 THEN 'Android' ELSE 'macOS' END,
-       CASE i % 7 WHEN 0 THEN 'google.com' WHEN 1 THEN 't.co' ELSE '' END,
-       CASE i % 7 WHEN 0 THEN 'google' WHEN 1 THEN 'twitter' ELSE 'direct' END,
-       CASE i % 7 WHEN 0 THEN 'organic' WHEN 1 THEN 'social' ELSE 'none' END,
-       NULL, CASE i % 2 WHEN 0 THEN 'en-US' ELSE 'de-DE' END
-FROM (SELECT i, at, (i / 3) % 20000 + (at / $DAY_MS) * 20000 AS v
-      FROM (SELECT i, $NOW_MS - (i * $((90 * DAY_MS)) / $CLICKS) AS at
-            FROM ($(printf "$series" "$CLICKS")) AS s) AS t) AS u;
-INSERT INTO link_counters (link_id, org_id, clicks, last_click_at)
-SELECT link_id, 1, COUNT(*), MAX(at) FROM clicks GROUP BY link_id;
 SQL
+  clicks_insert "$LINKS" 20000 "$NOW_MS - (i * $((90 * DAY_MS)) / $CLICKS)" "$CLICKS" "$series"
 }
 
 case "$BACKEND" in

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, ops::Deref, path::PathBuf, sync::Arc, time::Duration}
 use prometheus_client::registry::Registry;
 
 use crate::{
-    analytics::limiter::InsightLimiter,
+    analytics::{limiter::InsightLimiter, live::LiveDays},
     auth::throttle::SignInThrottle,
     clicks::{
         ClickRecorder, Enricher, RecorderConfig,
@@ -132,6 +132,8 @@ pub struct App {
     pub metrics_registry: Arc<Registry>,
     /// Insight requests running per organization.
     pub insights: InsightLimiter,
+    /// Today's (and yesterday's) clicks rolled up in memory, per organization asked about.
+    pub live_days: Arc<LiveDays>,
     /// Failed dashboard sign-ins, per account and per client address.
     pub sign_ins: SignInThrottle,
     /// Wrong passwords of protected links, per link and per visitor address.
@@ -179,6 +181,7 @@ impl AppState {
             metrics,
             metrics_registry: Arc::new(registry),
             insights,
+            live_days: Arc::new(LiveDays::default()),
             sign_ins: SignInThrottle::default(),
             link_unlocks: SignInThrottle::default(),
             geoip,

@@ -29,7 +29,13 @@ pub async fn ask(
     let limit = state.settings.analytics_timeout;
     let answer = tokio::time::timeout(
         limit,
-        super::insight(&state.store, &params.filter, &params.range, now),
+        super::insight(
+            &state.store,
+            &state.live_days,
+            &params.filter,
+            &params.range,
+            now,
+        ),
     )
     .await;
     match answer {

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use crate::{
+    analytics::interner::{ClickInterner, NO_VISITOR, TRAITS},
     store::rollups::{SLOT_MS, TRAIT_DIMENSIONS, VALUE_DIMENSIONS},
     timestamp::{MILLIS_PER_DAY, Millis},
 };
@@ -23,12 +24,6 @@ pub const CLICK_COLUMNS: [&str; 10] = [
     "country", "city", "device", "browser", "os", "source", "medium", "referrer", "language",
     "outcome",
 ];
-
-/// How many of [`CLICK_COLUMNS`] are visitor traits.
-const TRAITS: usize = 5;
-
-/// A visitor id for clicks without a visitor key: counted as clicks, never as visitors.
-const NO_VISITOR: u32 = u32::MAX;
 
 /// A row of `daily_clicks`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,29 +55,6 @@ pub struct SlotRow {
 pub struct RolledUpDay {
     pub values: Vec<ValueRow>,
     pub slots: Vec<SlotRow>,
-}
-
-/// Strings as small integers, the same string the same id.
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl Interner {
-    fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct values a day");
-        self.names.push(name.into());
-        self.ids.insert(name.into(), id);
-        id
-    }
-
-    fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
 }
 
 /// A click as integers.
@@ -120,12 +92,7 @@ impl Scope {
 /// Collects one organization's clicks of one UTC day and rolls them up.
 pub struct DayRollup {
     day_start: Millis,
-    strings: Interner,
-    visitors: HashMap<Vec<u8>, u32>,
-    links: Vec<i64>,
-    link_index: HashMap<i64, u32>,
-    trait_sets: Vec<[u32; TRAITS]>,
-    trait_index: HashMap<[u32; TRAITS], u32>,
+    ids: ClickInterner,
     clicks: Vec<Click>,
 }
 
@@ -133,12 +100,7 @@ impl DayRollup {
     pub fn new(day: i64) -> Self {
         Self {
             day_start: day * MILLIS_PER_DAY,
-            strings: Interner::default(),
-            visitors: HashMap::new(),
-            links: Vec::new(),
-            link_index: HashMap::new(),
-            trait_sets: Vec::new(),
-            trait_index: HashMap::new(),
+            ids: ClickInterner::default(),
             clicks: Vec::new(),
         }
     }
@@ -153,38 +115,14 @@ impl DayRollup {
         at: Millis,
         values: [&str; CLICK_COLUMNS.len()],
     ) {
-        let next_link = u32::try_from(self.links.len()).expect("fewer than 2^32 links");
-        let link = *self.link_index.entry(link_id).or_insert_with(|| {
-            self.links.push(link_id);
-            next_link
-        });
-        let visitor = match visitor {
-            None => NO_VISITOR,
-            Some(key) => match self.visitors.get(key) {
-                Some(&id) => id,
-                None => {
-                    let id = u32::try_from(self.visitors.len()).expect("fewer visitors a day");
-                    self.visitors.insert(key.to_vec(), id);
-                    id
-                }
-            },
-        };
-        let values = values.map(|value| self.strings.id(value));
-        let mut trait_values = [0; TRAITS];
-        trait_values.copy_from_slice(&values[..TRAITS]);
-        let next_traits = u32::try_from(self.trait_sets.len()).expect("fewer trait sets");
-        let traits = *self.trait_index.entry(trait_values).or_insert_with(|| {
-            self.trait_sets.push(trait_values);
-            next_traits
-        });
-        let domain = self.strings.id(domain);
+        let ids = self.ids.click(link_id, domain, visitor, values);
         self.clicks.push(Click {
-            link,
-            domain,
-            visitor,
-            traits,
+            link: ids.link,
+            domain: ids.domain,
+            visitor: ids.visitor,
+            traits: ids.traits,
             at,
-            values,
+            values: ids.values,
         });
     }
 
@@ -243,8 +181,8 @@ impl DayRollup {
                     per_traits: true,
                     dimension,
                     value: self.value_name(value).to_owned(),
-                    traits: self.trait_sets[traits as usize]
-                        .map(|id| self.strings.name(id).to_owned()),
+                    traits: self.ids.trait_sets[traits as usize]
+                        .map(|id| self.ids.strings.name(id).to_owned()),
                     clicks,
                     visitors,
                 });
@@ -257,8 +195,8 @@ impl DayRollup {
     fn scope_columns(&self, scope: Scope, id: u32) -> (i64, String) {
         match scope {
             Scope::Organization => (0, String::new()),
-            Scope::Link => (self.links[id as usize], String::new()),
-            Scope::Domain => (0, self.strings.name(id).to_owned()),
+            Scope::Link => (self.ids.links[id as usize], String::new()),
+            Scope::Domain => (0, self.ids.strings.name(id).to_owned()),
         }
     }
 
@@ -267,7 +205,7 @@ impl DayRollup {
         if id == u32::MAX {
             ""
         } else {
-            self.strings.name(id)
+            self.ids.strings.name(id)
         }
     }
 

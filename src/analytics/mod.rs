@@ -6,14 +6,17 @@
 
 pub mod ask;
 pub mod day_rollup;
+pub mod interner;
 pub mod limiter;
+pub mod live;
+pub mod live_day;
 pub mod params;
 pub mod plan;
 pub mod question;
 pub mod range;
 pub mod rollup;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -24,6 +27,7 @@ use crate::{
     store::Store,
     timestamp::{Millis, utc_day},
 };
+use live::{LiveAnswers, LiveDays};
 use plan::{Piece, Split};
 
 /// "Recent" clicks are those of the last 30 minutes.
@@ -93,35 +97,56 @@ impl Properties {
     }
 }
 
-/// Computes the insight of the clicks `filter` selects, over `range`, as of `now`.
+/// Computes the insight of the clicks `filter` selects, over `range`, as of `now`; the
+/// open days it touches are read from (and kept in) `live`.
 pub async fn insight(
     store: &Store,
+    live: &LiveDays,
     filter: &ClickFilter,
     range: &DateRange,
     now: Millis,
 ) -> Result<Insight, sqlx::Error> {
     let (from, to) = range.bounds();
     let buckets = range.buckets();
+    let (first_day, last_day) = (utc_day(from), utc_day(to - 1));
     // A question no roll-up answers without a breakdown is not answered by one with it.
-    let readable = if RollupRows::for_question(filter, None).is_some() {
-        store
-            .readable_rolled_up_days(filter.org_id, utc_day(from), utc_day(to - 1))
-            .await?
+    let (readable, open) = if RollupRows::for_question(filter, None).is_some() {
+        let readable = store
+            .readable_rolled_up_days(filter.org_id, first_day, last_day)
+            .await?;
+        let open = live::open_days(first_day, last_day, now, &readable);
+        (readable, open)
     } else {
-        BTreeSet::new()
+        (BTreeSet::new(), Vec::new())
     };
-    let split = plan::split(from, to, &readable);
+    let mut split = plan::split(from, to, &readable);
+    let folded: BTreeMap<i64, Millis> = open
+        .iter()
+        .map(|&day| (day, live::fold_point(day, now)))
+        .collect();
+    plan::carve_live(&mut split, &folded);
+    let mut open_days: BTreeMap<i64, LiveAnswers> = BTreeMap::new();
+    for &day in &open {
+        let prefix_end = split
+            .live
+            .iter()
+            .find(|(live_day, _)| *live_day == day)
+            .map(|&(_, end)| end);
+        let answers = live.answers(store, filter, day, now, prefix_end).await?;
+        open_days.insert(day, answers);
+    }
     let last_minutes = [(now - RECENT_MS, now + 1)];
     let (recent, counts, series) = tokio::try_join!(
         store.insight_counts(filter, &last_minutes),
-        counts(store, filter, &split),
-        series(store, filter, &buckets, &readable),
+        counts(store, filter, &split, &open_days),
+        series(store, filter, &buckets, &readable, &open_days),
     )?;
     // The breakdowns are independent queries: run them side by side on the pool.
-    let breakdowns = futures_util::future::try_join_all(
-        Dimension::ALL.map(|dimension| property(store, filter, dimension, &split)),
-    )
-    .await?;
+    let breakdowns =
+        futures_util::future::try_join_all(Dimension::ALL.into_iter().enumerate().map(
+            |(index, dimension)| property(store, filter, (index, dimension), &split, &open_days),
+        ))
+        .await?;
     let mut properties = Properties::default();
     for (dimension, rows) in Dimension::ALL.into_iter().zip(breakdowns) {
         let mut counts: Vec<PropertyCounts> = rows
@@ -155,7 +180,12 @@ pub async fn insight(
 }
 
 /// Clicks and unique visitors over a split range.
-async fn counts(store: &Store, filter: &ClickFilter, split: &Split) -> Result<Counts, sqlx::Error> {
+async fn counts(
+    store: &Store,
+    filter: &ClickFilter,
+    split: &Split,
+    open_days: &BTreeMap<i64, LiveAnswers>,
+) -> Result<Counts, sqlx::Error> {
     let Some(rows) = RollupRows::for_question(filter, None) else {
         return store.insight_counts(filter, &[split.whole]).await;
     };
@@ -163,27 +193,37 @@ async fn counts(store: &Store, filter: &ClickFilter, split: &Split) -> Result<Co
         store.rollup_counts(filter, &rows, &split.days),
         store.insight_counts(filter, &split.raw),
     )?;
-    Ok(rolled + raw)
+    Ok(split
+        .live
+        .iter()
+        .filter_map(|(day, _)| open_days.get(day))
+        .fold(rolled + raw, |sum, answers| sum + answers.counts))
 }
 
 /// The series. Unfiltered, a bucket made of whole rolled-up days and of starts and ends of
 /// them cut at a quarter hour (a UTC day, or a local day of any zone) comes from the slot
 /// rows; filtered, a bucket that is exactly one rolled-up UTC day comes from the trait
-/// rows. The others (hours, days not rolled up) come from the raw clicks.
+/// rows. Open days kept in memory answer the same way, except ends of days. The others
+/// (hours, days not rolled up) come from the raw clicks.
 async fn series(
     store: &Store,
     filter: &ClickFilter,
     buckets: &[Bucket],
     readable: &BTreeSet<i64>,
+    open_days: &BTreeMap<i64, LiveAnswers>,
 ) -> Result<Vec<Counts>, sqlx::Error> {
     let rows = RollupRows::for_question(filter, None);
+    let open: BTreeSet<i64> = open_days.keys().copied().collect();
+    let answerable: BTreeSet<i64> = readable.union(&open).copied().collect();
     let mut rolled_up: Vec<(usize, Vec<Piece>)> = Vec::new();
     let mut raw: Vec<usize> = Vec::new();
     for (index, bucket) in buckets.iter().enumerate() {
         let pieces = match &rows {
             None => None,
-            Some(rows) if !rows.per_traits => plan::pieces(bucket.start, bucket.end, readable),
-            Some(_) => plan::rolled_up_day(bucket.start, bucket.end, readable)
+            Some(rows) if !rows.per_traits => {
+                plan::pieces(bucket.start, bucket.end, readable, &open)
+            }
+            Some(_) => plan::rolled_up_day(bucket.start, bucket.end, &answerable)
                 .map(|day| vec![Piece::Whole(day)]),
         };
         match pieces {
@@ -191,9 +231,11 @@ async fn series(
             None => raw.push(index),
         }
     }
+    // Days read from the roll-up tables (the open ones are in memory).
     let days: BTreeSet<i64> = rolled_up
         .iter()
         .flat_map(|(_, pieces)| pieces.iter().map(|piece| piece.day()))
+        .filter(|day| !open.contains(day))
         .collect();
     // Whole days are read from their day's value row; slot rows only for cut days.
     let cut_days: BTreeSet<i64> = rolled_up
@@ -201,6 +243,7 @@ async fn series(
         .flat_map(|(_, pieces)| pieces.iter())
         .filter(|piece| !matches!(piece, Piece::Whole(_)))
         .map(|piece| piece.day())
+        .filter(|day| !open.contains(day))
         .collect();
     let whole_days: BTreeSet<i64> = days.difference(&cut_days).copied().collect();
     let days = plan::runs(days);
@@ -208,26 +251,41 @@ async fn series(
         .iter()
         .map(|&index| (buckets[index].start, buckets[index].end))
         .collect();
+    let open_whole = |day: i64| open_days.get(&day).map(|answers| answers.whole);
     let (rolled_up_counts, raw_counts) = tokio::try_join!(
         async {
             match &rows {
                 Some(rows) if !rows.per_traits => {
                     let (cut_runs, whole_runs) =
                         (plan::runs(cut_days.clone()), plan::runs(whole_days.clone()));
-                    let (slots, per_day) = tokio::try_join!(
+                    let (mut slots, per_day) = tokio::try_join!(
                         store.rollup_slots(filter, &cut_runs),
                         store.rollup_per_day(filter, rows, &whole_runs),
                     )?;
+                    for (&day, answers) in open_days {
+                        slots.extend(
+                            answers
+                                .slots
+                                .iter()
+                                .map(|(&slot, &counts)| ((day, slot), counts)),
+                        );
+                    }
                     let per_day: HashMap<i64, Counts> = per_day.into_iter().collect();
                     Ok(rolled_up
                         .iter()
                         .map(|(_, pieces)| {
-                            let (whole, cut): (Vec<Piece>, Vec<Piece>) = pieces
-                                .iter()
-                                .partition(|piece| whole_days.contains(&piece.day()));
+                            let (whole, cut): (Vec<Piece>, Vec<Piece>) =
+                                pieces.iter().partition(|piece| {
+                                    matches!(piece, Piece::Whole(_))
+                                        && (whole_days.contains(&piece.day())
+                                            || open.contains(&piece.day()))
+                                });
                             whole
                                 .iter()
-                                .filter_map(|piece| per_day.get(&piece.day()).copied())
+                                .filter_map(|piece| {
+                                    open_whole(piece.day())
+                                        .or_else(|| per_day.get(&piece.day()).copied())
+                                })
                                 .fold(plan::count_pieces(&cut, &slots), std::ops::Add::add)
                         })
                         .collect())
@@ -243,7 +301,10 @@ async fn series(
                         .map(|(_, pieces)| {
                             pieces
                                 .iter()
-                                .filter_map(|piece| per_day.get(&piece.day()).copied())
+                                .filter_map(|piece| {
+                                    open_whole(piece.day())
+                                        .or_else(|| per_day.get(&piece.day()).copied())
+                                })
                                 .fold(Counts::default(), std::ops::Add::add)
                         })
                         .collect())
@@ -267,8 +328,9 @@ async fn series(
 async fn property(
     store: &Store,
     filter: &ClickFilter,
-    dimension: Dimension,
+    (index, dimension): (usize, Dimension),
     split: &Split,
+    open_days: &BTreeMap<i64, LiveAnswers>,
 ) -> Result<Vec<(String, Counts)>, sqlx::Error> {
     let Some(rows) = RollupRows::for_question(filter, Some(dimension)) else {
         return store
@@ -279,8 +341,14 @@ async fn property(
         store.rollup_property(filter, &rows, &split.days),
         store.insight_property(filter, dimension, &split.raw),
     )?;
+    let live = split
+        .live
+        .iter()
+        .filter_map(|(day, _)| open_days.get(day))
+        .filter_map(|answers| answers.properties.get(index).cloned().flatten())
+        .flatten();
     let mut merged: HashMap<String, Counts> = HashMap::new();
-    for (value, counts) in rolled.into_iter().chain(raw) {
+    for (value, counts) in rolled.into_iter().chain(raw).chain(live) {
         let slot = merged.entry(value).or_default();
         *slot = *slot + counts;
     }

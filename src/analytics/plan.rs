@@ -34,15 +34,23 @@ impl Piece {
 
 /// `[start, end)` as parts of rolled-up days that slot rows answer: whole days, starts
 /// and ends of days cut at a quarter hour. `None` if any part of it is not such a piece
-/// (a day not rolled up, the middle of a day, a cut off the quarter hours).
-pub fn pieces(start: Millis, end: Millis, readable: &BTreeSet<i64>) -> Option<Vec<Piece>> {
+/// (a day not rolled up, the middle of a day, a cut off the quarter hours). The `open`
+/// days kept in memory ([`super::live`]) answer whole days and starts, not ends: their
+/// last visitors are not known yet.
+pub fn pieces(
+    start: Millis,
+    end: Millis,
+    readable: &BTreeSet<i64>,
+    open: &BTreeSet<i64>,
+) -> Option<Vec<Piece>> {
     let mut pieces = Vec::new();
     let mut cursor = start;
     while cursor < end {
         let day = cursor.div_euclid(MILLIS_PER_DAY);
         let (day_start, day_end) = (day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY);
         let piece_end = end.min(day_end);
-        if !readable.contains(&day) {
+        let is_open = open.contains(&day);
+        if !readable.contains(&day) && !is_open {
             return None;
         }
         let piece = match (cursor == day_start, piece_end == day_end) {
@@ -50,7 +58,7 @@ pub fn pieces(start: Millis, end: Millis, readable: &BTreeSet<i64>) -> Option<Ve
             (true, false) if (piece_end - day_start) % SLOT_MS == 0 => {
                 Piece::Start(day, (piece_end - day_start) / SLOT_MS)
             }
-            (false, true) if (cursor - day_start) % SLOT_MS == 0 => {
+            (false, true) if (cursor - day_start) % SLOT_MS == 0 && !is_open => {
                 Piece::End(day, (cursor - day_start) / SLOT_MS)
             }
             _ => return None,
@@ -98,6 +106,9 @@ pub struct Split {
     pub days: Vec<(i64, i64)>,
     /// The rest, as `[start, end)` instants.
     pub raw: Vec<(Millis, Millis)>,
+    /// Starts of open days read from memory ([`super::live`]): the day, and the end of
+    /// the part `[day start, end)` in the range.
+    pub live: Vec<(i64, Millis)>,
 }
 
 /// Splits `[from, to)` given the days whose roll-up is readable.
@@ -110,6 +121,7 @@ pub fn split(from: Millis, to: Millis, readable: &BTreeSet<i64>) -> Split {
             whole: (from, to),
             days: Vec::new(),
             raw: vec![(from, to)],
+            live: Vec::new(),
         };
     }
     let days: Vec<i64> = readable
@@ -132,7 +144,33 @@ pub fn split(from: Millis, to: Millis, readable: &BTreeSet<i64>) -> Split {
         whole: (from, to),
         days: runs(days),
         raw,
+        live: Vec::new(),
     }
+}
+
+/// Moves the starts of open days out of the raw ranges: a raw part from the start of an
+/// open day to at least where its folded part ends (`folded`, by day) is read from
+/// memory, up to the day's end or the range's.
+pub fn carve_live(split: &mut Split, folded: &std::collections::BTreeMap<i64, Millis>) {
+    let mut raw: Vec<(Millis, Millis)> = Vec::new();
+    for (start, end) in std::mem::take(&mut split.raw) {
+        let mut cursor = start;
+        while cursor < end {
+            let day = cursor.div_euclid(MILLIS_PER_DAY);
+            let piece_end = end.min((day + 1) * MILLIS_PER_DAY);
+            match folded.get(&day) {
+                Some(&through) if cursor == day * MILLIS_PER_DAY && piece_end >= through => {
+                    split.live.push((day, piece_end));
+                }
+                _ => match raw.last_mut() {
+                    Some((_, last_end)) if *last_end == cursor => *last_end = piece_end,
+                    _ => raw.push((cursor, piece_end)),
+                },
+            }
+            cursor = piece_end;
+        }
+    }
+    split.raw = raw;
 }
 
 /// The rolled-up day a bucket is exactly, if it is one.
@@ -215,20 +253,67 @@ mod tests {
     #[test]
     fn local_days_are_the_end_of_one_utc_day_and_the_start_of_the_next() {
         let readable = BTreeSet::from([4, 5, 6]);
+        let none = BTreeSet::new();
         // Asia/Kolkata (+05:30): the local day 5 is 18:30 UTC on day 4 to 18:30 on day 5.
         let kolkata = (5 * DAY - 5 * HOUR - HOUR / 2, 6 * DAY - 5 * HOUR - HOUR / 2);
         assert_eq!(
-            pieces(kolkata.0, kolkata.1, &readable),
+            pieces(kolkata.0, kolkata.1, &readable, &none),
             Some(vec![Piece::End(4, 74), Piece::Start(5, 74)])
         );
         assert_eq!(
-            pieces(5 * DAY, 7 * DAY, &readable),
+            pieces(5 * DAY, 7 * DAY, &readable, &none),
             Some(vec![Piece::Whole(5), Piece::Whole(6)])
         );
         // A day not rolled up, the middle of a day, a cut off the quarter hours: no.
-        assert_eq!(pieces(6 * DAY, 8 * DAY, &readable), None);
-        assert_eq!(pieces(5 * DAY + HOUR, 5 * DAY + 2 * HOUR, &readable), None);
-        assert_eq!(pieces(5 * DAY, 5 * DAY + 7 * 60_000, &readable), None);
+        assert_eq!(pieces(6 * DAY, 8 * DAY, &readable, &none), None);
+        assert_eq!(
+            pieces(5 * DAY + HOUR, 5 * DAY + 2 * HOUR, &readable, &none),
+            None
+        );
+        assert_eq!(
+            pieces(5 * DAY, 5 * DAY + 7 * 60_000, &readable, &none),
+            None
+        );
+    }
+
+    #[test]
+    fn open_days_answer_whole_days_and_starts_but_not_ends() {
+        let (readable, open) = (BTreeSet::from([4]), BTreeSet::from([5]));
+        // Asia/Kolkata's local day 5: the end of day 4 (rolled up), the start of day 5.
+        let kolkata = (5 * DAY - 5 * HOUR - HOUR / 2, 6 * DAY - 5 * HOUR - HOUR / 2);
+        assert_eq!(
+            pieces(kolkata.0, kolkata.1, &readable, &open),
+            Some(vec![Piece::End(4, 74), Piece::Start(5, 74)])
+        );
+        assert_eq!(
+            pieces(5 * DAY, 6 * DAY, &readable, &open),
+            Some(vec![Piece::Whole(5)])
+        );
+        // America/New_York's local day 4: the end of day 5 is not known yet.
+        assert_eq!(
+            pieces(5 * DAY + 4 * HOUR, 6 * DAY + 4 * HOUR, &readable, &open),
+            None
+        );
+    }
+
+    #[test]
+    fn the_starts_of_open_days_are_carved_out_of_the_raw_ranges() {
+        // Days 10 to 12 not rolled up, in a zone 5 hours behind UTC; day 11 is open and
+        // folded up to 03:00, day 12 up to 06:00 (so its part, to 05:00, is raw).
+        let (from, to) = (10 * DAY + 5 * HOUR, 12 * DAY + 5 * HOUR);
+        let mut split = split(from, to, &BTreeSet::new());
+        let folded = std::collections::BTreeMap::from([
+            (11, 11 * DAY + 3 * HOUR),
+            (12, 12 * DAY + 6 * HOUR),
+        ]);
+        carve_live(&mut split, &folded);
+        assert_eq!(split.live, vec![(11, 12 * DAY)]);
+        assert_eq!(split.raw, vec![(from, 11 * DAY), (12 * DAY, to)]);
+        // Folded up to exactly the range's end: read from memory.
+        let mut split = super::split(from, to, &BTreeSet::new());
+        carve_live(&mut split, &std::collections::BTreeMap::from([(12, to)]));
+        assert_eq!(split.live, vec![(12, to)]);
+        assert_eq!(split.raw, vec![(from, 12 * DAY)]);
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //! with `openpxl rollup`. The storage side and its consistency protocol are in
 //! [`crate::store::rollups`].
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use tokio::task::JoinHandle;
 
 use crate::{
+    analytics::live::LiveDays,
     metrics::Metrics,
     store::{Store, rollups::first_open_day},
     timestamp::{Millis, utc_day},
@@ -64,8 +65,9 @@ pub async fn roll_up_closed_days(store: &Store, now: Millis) -> Result<usize, sq
     }
 }
 
-/// Starts the periodic roll-up task of `serve`.
-pub fn spawn(store: Store, metrics: Metrics) -> JoinHandle<()> {
+/// Starts the periodic roll-up task of `serve`, which also folds the quarter hours closed
+/// since into the open days kept in memory (`live`).
+pub fn spawn(store: Store, live: Arc<LiveDays>, metrics: Metrics) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -78,6 +80,9 @@ pub fn spawn(store: Store, metrics: Metrics) -> JoinHandle<()> {
                 Ok(0) => {}
                 Ok(days) => tracing::info!(days, "rolled up closed days of clicks"),
                 Err(error) => tracing::warn!(%error, "could not roll up clicks; will retry"),
+            }
+            if let Err(error) = live.refresh(&store, crate::timestamp::now()).await {
+                tracing::warn!(%error, "could not fold today's clicks into memory; will retry");
             }
         }
     })

@@ -11,7 +11,6 @@ use crate::{
     auth::Caller,
     error::ApiError,
     state::AppState,
-    timestamp,
 };
 
 /// `GET /api/v1/insight`
@@ -34,7 +33,7 @@ pub async fn insight(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Data<Insight>>, ApiError> {
-    let now = timestamp::now();
+    let now = state.settings.clock.now();
     let params = params::parse(query.as_deref().unwrap_or_default(), caller.org_id, now)
         .map_err(ApiError::BadRequest)?;
     Ok(Json(Data {

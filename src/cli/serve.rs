@@ -51,7 +51,11 @@ pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
         database = ?store.backend(),
         "openpxl is serving"
     );
-    let rollups = crate::analytics::rollup::spawn(store.clone(), state.metrics.clone());
+    let rollups = crate::analytics::rollup::spawn(
+        store.clone(),
+        state.live_days.clone(),
+        state.metrics.clone(),
+    );
     crate::serve(listener, state, shutdown).await?;
     rollups.abort(); // a roll-up cut short is rolled back and redone by the next start
     if let Some(metrics) = metrics {

@@ -63,16 +63,25 @@ pub fn first_open_day(now: Millis) -> i64 {
     utc_day(now - ROLLUP_GRACE_MS)
 }
 
+/// How old a click may be when it is written and still not be late: a late click marks
+/// its day dirty (below), because a server may have counted its quarter hour in memory
+/// already ([`crate::analytics::live`]).
+pub const LATE_CLICK_MS: Millis = 60 * 1000;
+
 /// The `(organization, day)` pairs a batch of clicks makes dirty at `now`: the days of its
-/// human clicks that end within [`ROLLUP_GRACE_MS`] of `now`, or have ended.
+/// human clicks that end within [`ROLLUP_GRACE_MS`] of `now`, or have ended; and the days
+/// of its clicks older than [`LATE_CLICK_MS`].
 pub fn late_days(
     clicks: impl IntoIterator<Item = (i64, Millis)>,
     now: Millis,
 ) -> BTreeSet<(i64, i64)> {
     clicks
         .into_iter()
+        .filter(|(_, at)| {
+            (utc_day(*at) + 1) * MILLIS_PER_DAY <= now + ROLLUP_GRACE_MS
+                || *at < now - LATE_CLICK_MS
+        })
         .map(|(org_id, at)| (org_id, utc_day(at)))
-        .filter(|(_, day)| (day + 1) * MILLIS_PER_DAY <= now + ROLLUP_GRACE_MS)
         .collect()
 }
 
@@ -117,6 +126,18 @@ impl Store {
         sqlx::query_as("SELECT org_id, day FROM dirty_days ORDER BY org_id, day")
             .fetch_all(&self.analytics)
             .await
+    }
+
+    /// The mark of an organization's dirty day, if it has one (it changes with every
+    /// batch of late clicks of the day).
+    pub async fn dirty_mark(&self, org_id: i64, day: i64) -> Result<Option<i64>, sqlx::Error> {
+        let mark: Option<(i64,)> =
+            sqlx::query_as("SELECT mark FROM dirty_days WHERE org_id = $1 AND day = $2")
+                .bind(org_id)
+                .bind(day)
+                .fetch_optional(&self.analytics)
+                .await?;
+        Ok(mark.map(|(mark,)| mark))
     }
 
     /// The days in `[from_day, to_day]` whose roll-up can be read: rolled up (not being
@@ -250,18 +271,40 @@ impl Store {
 
     /// The organization's human clicks of the day, read once into a [`DayRollup`].
     async fn read_day(&self, org_id: i64, day: i64) -> Result<DayRollup, sqlx::Error> {
-        let backend = self.backend;
+        let mut rollup = DayRollup::new(day);
         let (start, end) = (day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY);
+        self.each_human_click(
+            org_id,
+            (start, end),
+            true,
+            |link_id, domain, visitor, at, values| {
+                rollup.add(link_id, domain, visitor, at, values);
+            },
+        )
+        .await?;
+        Ok(rollup)
+    }
+
+    /// Calls `each` with every human click of an organization in `[start, end)`, in no
+    /// particular order: its link and the link's domain, its visitor key, time, and the
+    /// values of [`CLICK_COLUMNS`]. `background` lifts the analytics pool's statement
+    /// timeout on Postgres (a roll-up may read a busy day for longer than a request may
+    /// take).
+    pub async fn each_human_click(
+        &self,
+        org_id: i64,
+        (start, end): (Millis, Millis),
+        background: bool,
+        mut each: impl FnMut(i64, &str, Option<&[u8]>, Millis, [&str; CLICK_COLUMNS.len()]),
+    ) -> Result<(), sqlx::Error> {
+        let backend = self.backend;
         let mut connection = self.analytics.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *connection).await?;
-        if backend == Backend::Postgres {
-            // The analytics pool cuts statements off after the request timeout; reading a
-            // busy day is background work that may take longer.
+        if backend == Backend::Postgres && background {
             sqlx::query("SET LOCAL statement_timeout = 0")
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut rollup = DayRollup::new(day);
         let sql: &str = match backend {
             Backend::Postgres => &DAY_CLICKS_POSTGRES,
             Backend::Sqlite => &DAY_CLICKS_SQLITE,
@@ -273,7 +316,8 @@ impl Store {
             .bind(end)
             .fetch(&mut *tx);
         while let Some(row) = rows.try_next().await? {
-            let (link_id, visitor, at) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let (link_id, visitor, at): (i64, Option<&[u8]>, Millis) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
             let fields = match backend {
                 Backend::Postgres => {
                     let mut fields = [""; 11];
@@ -292,11 +336,11 @@ impl Store {
                 }
             };
             let [domain, values @ ..] = fields;
-            rollup.add(link_id, domain, visitor, at, values);
+            each(link_id, domain, visitor, at, values);
         }
         drop(rows);
         tx.commit().await?;
-        Ok(rollup)
+        Ok(())
     }
 
     /// Writes a day's rows in small transactions, each of which first makes sure the
@@ -618,11 +662,13 @@ async fn insert_link_values(
     Ok(())
 }
 
-/// Marks a day dirty. An existing mark is updated, not skipped: that locks its row until
-/// the recorder commits, so a roll-up clearing the mark meanwhile waits for the clicks
-/// (with `DO NOTHING` it would clear it and read `clicks` without them).
-const MARK_DIRTY: &str = "INSERT INTO dirty_days (org_id, day) VALUES ($1, $2) \
-                          ON CONFLICT (org_id, day) DO UPDATE SET day = excluded.day";
+/// Marks a day dirty with a new random mark. An existing mark is updated, not skipped:
+/// that locks its row until the recorder commits, so a roll-up clearing the mark meanwhile
+/// waits for the clicks (with `DO NOTHING` it would clear it and read `clicks` without
+/// them); and the new mark tells the servers that keep the day in memory
+/// ([`crate::analytics::live`]) to read it again.
+const MARK_DIRTY: &str = "INSERT INTO dirty_days (org_id, day, mark) VALUES ($1, $2, $3) \
+                          ON CONFLICT (org_id, day) DO UPDATE SET mark = excluded.mark";
 
 /// Marks days dirty in the recorder's transaction, on either of its drivers (`Any`, or
 /// native Postgres for bulk writes).
@@ -640,6 +686,7 @@ where
         sqlx::query::<DB>(MARK_DIRTY)
             .bind(*org_id)
             .bind(*day)
+            .bind(rand::random::<i64>())
             .execute(&mut **tx)
             .await?;
     }
@@ -679,7 +726,7 @@ mod tests {
         let end = (day + 1) * DAY;
         let now = end - ROLLUP_GRACE_MS; // the grace before the end starts now
         let clicks = [
-            (1, day * DAY),                 // early in the day, but the day ends soon
+            (1, now - 30_000),              // written at once, but the day ends soon
             (2, end - ROLLUP_GRACE_MS - 1), // same day, other organization
             (1, (day - 3) * DAY + 5),       // three days late
         ];
@@ -689,5 +736,16 @@ mod tests {
         );
         // One millisecond earlier, the day is not near its end yet.
         assert_eq!(late_days(clicks, now - 1), BTreeSet::from([(1, day - 3)]));
+    }
+
+    #[test]
+    fn clicks_written_more_than_a_minute_after_the_visit_make_their_day_dirty() {
+        let day = 20_000;
+        let now = day * DAY + 12 * 3_600_000; // noon
+        assert!(late_days([(1, now - LATE_CLICK_MS)], now).is_empty());
+        assert_eq!(
+            late_days([(1, now - LATE_CLICK_MS - 1)], now),
+            BTreeSet::from([(1, day)])
+        );
     }
 }

@@ -27,7 +27,6 @@ use crate::{
     links::operations,
     operation_error::OperationError,
     state::AppState,
-    timestamp,
 };
 
 /// The parameters a view keeps in its address.
@@ -136,7 +135,7 @@ async fn panel(
     link: Option<String>,
     live_url: Option<String>,
 ) -> Result<InsightPanel, WebError> {
-    let now = timestamp::now();
+    let now = state.settings.clock.now();
     let pairs = kept_pairs(query);
     let timezone = pairs
         .iter()

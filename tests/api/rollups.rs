@@ -11,7 +11,8 @@ use crate::{
     insight::insight,
 };
 use openpxl::{
-    analytics::rollup::roll_up_closed_days, clicks::Outcome, store::ClickRow, timestamp,
+    analytics::rollup::roll_up_closed_days, clicks::Outcome, clock::Clock, store::ClickRow,
+    timestamp,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -75,8 +76,19 @@ fn click(org_id: i64, links: [i64; 3], day: i64, i: i64) -> ClickRow {
 /// Three links, two on the default domain and one on a custom one, with clicks on six
 /// past days; returns the clicks.
 pub async fn app_with_past_clicks() -> (TestApp, Vec<ClickRow>) {
+    app_with_past_clicks_on(Clock::system()).await
+}
+
+/// The same, with insights asked as of `clock`'s time.
+async fn app_with_past_clicks_on(clock: Clock) -> (TestApp, Vec<ClickRow>) {
     // The tests ask many questions at once: lift the per-organization limit.
-    let app = TestApp::spawn_with(|s| s.insight_concurrency = 1000).await;
+    // and the daily request limit: a test asks the questions several times.
+    let app = TestApp::spawn_with(|s| {
+        s.insight_concurrency = 1000;
+        s.daily_limit = 100_000;
+        s.clock = clock;
+    })
+    .await;
     app.created(json!({"destination": "https://example.com/a", "route": "a"}))
         .await;
     app.created(json!({"destination": "https://example.com/b", "route": "b"}))
@@ -184,6 +196,81 @@ async fn rolled_up_days_give_exactly_the_numbers_of_the_raw_clicks() {
         0,
         "nothing is left to roll up"
     );
+}
+
+/// An answer without `recent` (the last 30 minutes before the clock, which moves here).
+fn without_recent(mut answer: Value) -> Value {
+    answer.as_object_mut().unwrap().remove("recent");
+    answer
+}
+
+async fn answers(app: &TestApp) -> Vec<Value> {
+    futures_util::future::join_all(questions().iter().map(|q| insight(app, q)))
+        .await
+        .into_iter()
+        .map(without_recent)
+        .collect()
+}
+
+#[tokio::test]
+async fn open_days_kept_in_memory_give_exactly_the_numbers_of_the_raw_clicks() {
+    const HOUR_MS: i64 = 3_600_000;
+    const MINUTE_MS: i64 = 60_000;
+    let today = FIRST_DAY + 2; // 2024-06-03
+    // Long after the clicks, nothing is open and nothing rolled up: every answer is raw.
+    let later = (FIRST_DAY + DAYS + 30) * DAY_MS;
+    let clock = Clock::manual(later);
+    let (app, rows) = app_with_past_clicks_on(clock.clone()).await;
+    let raw = answers(&app).await;
+
+    // At 13:07 on 2024-06-03, that day (folded up to 13:00, the rest read raw) and the
+    // day before (folded whole) are open days, read from memory where they can be.
+    clock.set(today * DAY_MS + 13 * HOUR_MS + 7 * MINUTE_MS);
+    for (question, (answer, raw)) in questions().iter().zip(answers(&app).await.iter().zip(&raw)) {
+        assert_eq!(answer, raw, "at 13:07: {question}");
+    }
+    // The day before is rolled up; today's quarter hours up to 19:30 are folded in.
+    roll_up_closed_days(app.store(), clock.now()).await.unwrap();
+    clock.set(today * DAY_MS + 19 * HOUR_MS + 40 * MINUTE_MS);
+    for (question, (answer, raw)) in questions().iter().zip(answers(&app).await.iter().zip(&raw)) {
+        assert_eq!(answer, raw, "at 19:40: {question}");
+    }
+
+    // A click of 06:00 arrives late (after an outage), by a new visitor: it falls in a
+    // quarter hour folded long ago, and its day's new mark has the day read again.
+    let mut late = click(rows[0].org_id, [rows[0].link_id; 3], today, 3);
+    late.at = today * DAY_MS + 6 * HOUR_MS;
+    late.bot = false;
+    late.visitor = visitor(today, 1_000).0;
+    app.store().record_clicks(&[late]).await.unwrap();
+    clock.set(later);
+    let raw = answers(&app).await;
+    clock.set(today * DAY_MS + 19 * HOUR_MS + 41 * MINUTE_MS);
+    for (question, (answer, raw)) in questions().iter().zip(answers(&app).await.iter().zip(&raw)) {
+        assert_eq!(answer, raw, "after a late click: {question}");
+    }
+
+    // The folded part is read from memory: take the clicks before 19:30 away (only a test
+    // does this) and the day's totals do not change.
+    let question = "?datefrom=2024-06-02&dateto=2024-06-04";
+    let before = insight(&app, question).await;
+    {
+        use sqlx::Connection;
+        let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+        sqlx::query("DELETE FROM clicks WHERE at >= $1 AND at < $2")
+            .bind(today * DAY_MS)
+            .bind(today * DAY_MS + 19 * HOUR_MS + 30 * MINUTE_MS)
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+    }
+    let after = insight(&app, question).await;
+    assert_eq!(
+        (&after["total"], &after["unique"]),
+        (&before["total"], &before["unique"])
+    );
+    assert_eq!(after["grouped"], before["grouped"]);
 }
 
 #[tokio::test]

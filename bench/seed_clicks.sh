@@ -1,0 +1,30 @@
+# Sourced by the benchmarks that seed clicks (insight.sh, dashboard.sh); needs DAY_MS and
+# a `visitor_expr` function (the visitor key of `v`, per database).
+#
+#   clicks_insert LINKS VISITORS AT_EXPR COUNT SERIES
+#
+# prints one INSERT of COUNT human clicks on links 1..LINKS, click i at AT_EXPR (SQL in i);
+# visitors from a pool of VISITORS a UTC day (so some click more than once). As in real
+# data, a visitor's traits (country, city, device, browser, OS) follow from the visitor
+# (they come from the IP address and User-Agent the key hashes); source, medium, referrer
+# and language vary per click. SERIES is a printf format of a query of i from 1 to %s.
+clicks_insert() {
+  local links=$1 visitors=$2 at_expr=$3 count=$4 series=$5
+  cat <<SQL
+INSERT INTO clicks (org_id, link_id, at, bot, visitor, country, city, device, browser, os,
+                    referrer, source, medium, campaign, language)
+SELECT 1, 1 + (i % $links), at, FALSE, $(visitor_expr),
+       CASE v % 5 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' WHEN 2 THEN 'FR' WHEN 3 THEN 'JP' ELSE 'BR' END,
+       CASE v % 5 WHEN 0 THEN 'Berlin' WHEN 1 THEN 'New York' WHEN 2 THEN 'Paris' WHEN 3 THEN 'Tokyo' ELSE 'Sao Paulo' END,
+       CASE v % 3 WHEN 0 THEN 'Desktop' WHEN 1 THEN 'Mobile' ELSE 'Tablet' END,
+       CASE v % 4 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Safari' WHEN 2 THEN 'Firefox' ELSE 'Edge' END,
+       CASE (v / 4) % 4 WHEN 0 THEN 'Windows' WHEN 1 THEN 'iOS' WHEN 2 THEN 'Android' ELSE 'macOS' END,
+       CASE i % 7 WHEN 0 THEN 'google.com' WHEN 1 THEN 't.co' ELSE '' END,
+       CASE i % 7 WHEN 0 THEN 'google' WHEN 1 THEN 'twitter' ELSE 'direct' END,
+       CASE i % 7 WHEN 0 THEN 'organic' WHEN 1 THEN 'social' ELSE 'none' END,
+       NULL, CASE i % 2 WHEN 0 THEN 'en-US' ELSE 'de-DE' END
+FROM (SELECT i, at, (i / 3) % $visitors + (at / $DAY_MS) * 20000 AS v
+      FROM (SELECT i, $at_expr AS at
+            FROM ($(printf "$series" "$count")) AS s) AS t) AS u;
+SQL
+}

@@ -1,0 +1,306 @@
+//! Today's clicks rolled up as their quarter hours close, so that an insight reads raw at
+//! most the clicks since the last folded quarter hour, at any hour of the day.
+//!
+//! Each server keeps, for every organization whose insights touched it in the last half
+//! hour, its open days (today, and yesterday until its roll-up is written) as a
+//! [`LiveDay`]: the clicks of the day's quarter hours that closed at least
+//! [`FOLD_LAG_MS`] ago, rolled up in memory. A question folds in the quarter hours that
+//! closed since, reads the rest of the day raw, and counts it on top ([`LiveDay::overlay`]),
+//! exactly. The roll-up task refreshes the days kept, so a question usually reads only
+//! the last few minutes.
+//!
+//! **Staying exact.** A quarter hour is folded once, so a click written after its
+//! quarter hour was folded would be missed. A click is written within seconds of the visit
+//! normally; one written more than [`LATE_CLICK_MS`] after it (after a database outage, or
+//! by an import) changes its day's mark in `dirty_days` in the transaction of the click,
+//! and a day whose mark changed is read again from its start. What that takes: a click
+//! batch commits within a minute of checking its clicks' ages, and the servers' clocks
+//! agree within a minute (`FOLD_LAG_MS` = three minutes leaves that room).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use crate::{
+    analytics::{
+        live_day::{Click, LiveDay, Overlay},
+        question::{ClickFilter, Counts, Dimension, RollupRows},
+    },
+    store::{
+        Store,
+        rollups::{SLOT_MS, SlotCounts},
+    },
+    timestamp::{MILLIS_PER_DAY, Millis, utc_day},
+};
+
+#[cfg(doc)]
+use crate::store::rollups::LATE_CLICK_MS;
+
+/// How long after a quarter hour closes its clicks are folded into memory.
+pub const FOLD_LAG_MS: Millis = 3 * 60 * 1000;
+
+/// Days nobody asked about for this long are dropped from memory.
+const IDLE_MS: Millis = 30 * 60 * 1000;
+
+/// Where the folded part of `day` ends at `now`: at the last quarter hour that closed
+/// [`FOLD_LAG_MS`] ago or earlier, within the day.
+pub fn fold_point(day: i64, now: Millis) -> Millis {
+    let closed = (now - FOLD_LAG_MS).div_euclid(SLOT_MS) * SLOT_MS;
+    closed.clamp(day * MILLIS_PER_DAY, (day + 1) * MILLIS_PER_DAY)
+}
+
+/// The days of `[first_day, last_day]` that are read from memory at `now`: today and
+/// yesterday, unless their roll-up is `readable`.
+pub fn open_days(
+    first_day: i64,
+    last_day: i64,
+    now: Millis,
+    readable: &std::collections::BTreeSet<i64>,
+) -> Vec<i64> {
+    let today = utc_day(now);
+    [today - 1, today]
+        .into_iter()
+        .filter(|day| (first_day..=last_day).contains(day) && !readable.contains(day))
+        .collect()
+}
+
+/// What an insight needs of one open day.
+#[derive(Debug, Default)]
+pub struct LiveAnswers {
+    /// Clicks and visitors from the day's start to the prefix asked for (the rows of
+    /// `RollupRows::for_question(filter, None)`), if one was.
+    pub counts: Counts,
+    /// The same per breakdown, in the order of [`Dimension::ALL`]; `None` for a breakdown
+    /// no roll-up answers (it is read raw over the whole range).
+    pub properties: Vec<Option<Vec<(String, Counts)>>>,
+    /// Clicks and visitors of the whole day.
+    pub whole: Counts,
+    /// The day's quarter hours (clicks and first visitors) of the filter's scope.
+    pub slots: HashMap<i64, SlotCounts>,
+}
+
+/// One day kept in memory.
+#[derive(Debug, Default)]
+struct Kept {
+    day: Option<LiveDay>,
+    /// The day's mark in `dirty_days` when it was read.
+    mark: Option<i64>,
+}
+
+/// A day kept, shared by the questions about it (one at a time).
+type SharedDay = Arc<tokio::sync::Mutex<Kept>>;
+
+/// The days kept, by `(organization, day)`, with when each was last asked about.
+type KeptDays = HashMap<(i64, i64), (SharedDay, Millis)>;
+
+/// The open days this server keeps in memory, per organization.
+#[derive(Debug, Default)]
+pub struct LiveDays {
+    days: Mutex<KeptDays>,
+}
+
+impl LiveDays {
+    /// The answers of one open day for `filter`'s question; the counts and breakdowns are
+    /// those of `[day start, prefix_end)`, where `prefix_end` is at least
+    /// [`fold_point`]`(day, now)`.
+    pub async fn answers(
+        &self,
+        store: &Store,
+        filter: &ClickFilter,
+        day: i64,
+        now: Millis,
+        prefix_end: Option<Millis>,
+    ) -> Result<LiveAnswers, sqlx::Error> {
+        let kept = self.kept(filter.org_id, day, now);
+        let mut kept = kept.lock().await;
+        let live = fold(store, &mut kept, filter.org_id, day, now, false).await?;
+        let day_end = (day + 1) * MILLIS_PER_DAY;
+        let mut tail = Vec::new();
+        store
+            .each_human_click(
+                filter.org_id,
+                (live.through(), day_end),
+                false,
+                |link_id, domain, visitor, at, values| {
+                    tail.push(live.intern(link_id, domain, visitor, at, values));
+                },
+            )
+            .await?;
+        let live: &LiveDay = live;
+        let whole_overlay = live.overlay(tail.clone());
+        let mut answers = LiveAnswers::default();
+        let Some(rows) = RollupRows::for_question(filter, None) else {
+            return Ok(answers);
+        };
+        answers.whole = live.counts(&whole_overlay, filter, &rows);
+        if !rows.per_traits {
+            answers.slots = live.slots(&whole_overlay, filter);
+        }
+        if let Some(end) = prefix_end {
+            debug_assert!(end >= live.through());
+            let prefix_overlay: Overlay;
+            let overlay = if end >= day_end {
+                &whole_overlay
+            } else {
+                let before: Vec<Click> = tail.into_iter().filter(|c| c.at() < end).collect();
+                prefix_overlay = live.overlay(before);
+                &prefix_overlay
+            };
+            answers.counts = live.counts(overlay, filter, &rows);
+            answers.properties = Dimension::ALL
+                .iter()
+                .map(|&dimension| {
+                    RollupRows::for_question(filter, Some(dimension))
+                        .map(|rows| live.property(overlay, filter, &rows))
+                })
+                .collect();
+        }
+        Ok(answers)
+    }
+
+    /// Folds the quarter hours closed since into every day kept (the roll-up task's
+    /// call, so that questions find little to read); drops days nobody asked about for
+    /// [`IDLE_MS`] and days that are no longer open.
+    pub async fn refresh(&self, store: &Store, now: Millis) -> Result<(), sqlx::Error> {
+        let kept: Vec<((i64, i64), SharedDay)> = {
+            let mut days = self
+                .days
+                .lock()
+                .expect("the live days' lock is never poisoned");
+            retain_current(&mut days, now);
+            days.iter()
+                .map(|(&key, (kept, _))| (key, kept.clone()))
+                .collect()
+        };
+        for ((org_id, day), kept) in kept {
+            let mut kept = kept.lock().await;
+            fold(store, &mut kept, org_id, day, now, true).await?;
+        }
+        Ok(())
+    }
+
+    /// The day kept for an organization (a new empty one if none is), marked as asked
+    /// about at `now`.
+    fn kept(&self, org_id: i64, day: i64, now: Millis) -> SharedDay {
+        let mut days = self
+            .days
+            .lock()
+            .expect("the live days' lock is never poisoned");
+        retain_current(&mut days, now);
+        let (kept, used) = days.entry((org_id, day)).or_default();
+        *used = now;
+        kept.clone()
+    }
+}
+
+/// Drops the days nobody asked about for [`IDLE_MS`] and those older than yesterday.
+fn retain_current(days: &mut KeptDays, now: Millis) {
+    let yesterday = utc_day(now) - 1;
+    days.retain(|&(_, day), (_, used)| day >= yesterday && *used > now - IDLE_MS);
+}
+
+/// Brings a kept day up to [`fold_point`]: folds in the quarter hours closed since, or
+/// reads the day again from its start if it is new, got late clicks (its mark changed) or
+/// the clock went back. Cancel-safe: the day is replaced or extended only once its
+/// clicks have been read.
+async fn fold<'k>(
+    store: &Store,
+    kept: &'k mut Kept,
+    org_id: i64,
+    day: i64,
+    now: Millis,
+    background: bool,
+) -> Result<&'k mut LiveDay, sqlx::Error> {
+    let mark = store.dirty_mark(org_id, day).await?;
+    let target = fold_point(day, now);
+    let reusable = kept
+        .day
+        .as_ref()
+        .is_some_and(|live| kept.mark == mark && live.through() <= target);
+    if !reusable {
+        let mut live = LiveDay::new(day);
+        let clicks = read(
+            store,
+            &mut live,
+            org_id,
+            (day * MILLIS_PER_DAY, target),
+            background,
+        )
+        .await?;
+        live.fold(clicks, target);
+        kept.day = Some(live);
+        kept.mark = mark;
+    }
+    let live = kept.day.as_mut().expect("a kept day was just read");
+    if live.through() < target {
+        let clicks = read(store, live, org_id, (live.through(), target), background).await?;
+        live.fold(clicks, target);
+    }
+    Ok(live)
+}
+
+/// The human clicks of `[start, end)`, interned in `live` (which only gains ids).
+async fn read(
+    store: &Store,
+    live: &mut LiveDay,
+    org_id: i64,
+    range: (Millis, Millis),
+    background: bool,
+) -> Result<Vec<Click>, sqlx::Error> {
+    let mut clicks = Vec::new();
+    store
+        .each_human_click(
+            org_id,
+            range,
+            background,
+            |link_id, domain, visitor, at, values| {
+                clicks.push(live.intern(link_id, domain, visitor, at, values));
+            },
+        )
+        .await?;
+    Ok(clicks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const DAY: Millis = MILLIS_PER_DAY;
+    const MINUTE: Millis = 60_000;
+
+    #[test]
+    fn a_quarter_hour_is_folded_three_minutes_after_it_closes() {
+        let day = 20_000;
+        let start = day * DAY;
+        assert_eq!(fold_point(day, start + 15 * MINUTE + 3 * MINUTE - 1), start);
+        assert_eq!(fold_point(day, start + 18 * MINUTE), start + 15 * MINUTE);
+        assert_eq!(
+            fold_point(day, start + 2 * MINUTE),
+            start,
+            "not before the day"
+        );
+        assert_eq!(
+            fold_point(day - 1, start + 2 * MINUTE),
+            start - 15 * MINUTE,
+            "yesterday's last quarter hour closed two minutes ago"
+        );
+        assert_eq!(fold_point(day - 1, start + 5 * DAY), start);
+    }
+
+    #[test]
+    fn today_and_yesterday_are_open_unless_rolled_up() {
+        let now = 20_000 * DAY + 5 * MINUTE;
+        assert_eq!(
+            open_days(19_990, 20_000, now, &BTreeSet::new()),
+            [19_999, 20_000]
+        );
+        assert_eq!(
+            open_days(19_990, 20_000, now, &BTreeSet::from([19_999])),
+            [20_000]
+        );
+        assert_eq!(open_days(20_000, 20_000, now, &BTreeSet::new()), [20_000]);
+        assert!(open_days(19_990, 19_998, now, &BTreeSet::new()).is_empty());
+    }
+}
