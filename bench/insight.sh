@@ -7,6 +7,7 @@
 #   bench/insight.sh                       # 1,000,000 clicks on Postgres
 #   CLICKS=10000000 bench/insight.sh       # 10 million
 #   BACKEND=sqlite bench/insight.sh
+#   OPENPXL_BIN=/path/to/openpxl bench/insight.sh   # another build (an A/B)
 #   ROLLUP=0 bench/insight.sh              # raw clicks only, no daily roll-ups
 #   TODAY_CLICKS=1000000 bench/insight.sh  # and a busy today: 1M more clicks from 00:00 UTC
 #                                          # to 5 minutes ago (50,000 visitors)
@@ -21,9 +22,11 @@ RUNS=${RUNS:-7}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PORT=9092
 
-echo "== building the release binary"
-cargo build --release --quiet --bin openpxl
-OPENPXL=$PWD/target/release/openpxl
+if [ -z "${OPENPXL_BIN:-}" ]; then
+  echo "== building the release binary"
+  cargo build --release --quiet --bin openpxl
+fi
+OPENPXL=${OPENPXL_BIN:-$PWD/target/release/openpxl}
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

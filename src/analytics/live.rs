@@ -1,21 +1,21 @@
-//! Today's clicks rolled up as their quarter hours close, so that an insight reads raw at
-//! most the clicks since the last folded quarter hour, at any hour of the day.
+//! Today's clicks rolled up as the day goes, so that an insight reads raw only the last
+//! three minutes of clicks, at any hour of the day (docs/ARCHITECTURE.md, "Open days, in
+//! memory").
 //!
 //! Each server keeps, for every organization whose insights touched it in the last half
 //! hour, its open days (today, and yesterday until its roll-up is written) as a
-//! [`LiveDay`]: the clicks of the day's quarter hours that closed at least
-//! [`FOLD_LAG_MS`] ago, rolled up in memory. A question folds in the quarter hours that
-//! closed since, reads the rest of the day raw, and counts it on top ([`LiveDay::overlay`]),
-//! exactly. The roll-up task refreshes the days kept, so a question usually reads only
-//! the last few minutes.
+//! [`LiveDay`]: the clicks of the minutes that ended at least [`FOLD_LAG_MS`] ago, rolled
+//! up in memory. A question folds in the minutes that ended since, reads the rest of the
+//! day raw, and counts it on top ([`LiveDay::overlay`]), exactly. The roll-up task
+//! refreshes the days kept, so a question usually reads only the last few minutes.
 //!
-//! **Staying exact.** A quarter hour is folded once, so a click written after its
-//! quarter hour was folded would be missed. A click is written within seconds of the visit
-//! normally; one written more than [`LATE_CLICK_MS`] after it (after a database outage, or
-//! by an import) changes its day's mark in `dirty_days` in the transaction of the click,
-//! and a day whose mark changed is read again from its start. What that takes: a click
-//! batch commits within a minute of checking its clicks' ages, and the servers' clocks
-//! agree within a minute (`FOLD_LAG_MS` = three minutes leaves that room).
+//! **Staying exact.** A minute is folded once, so a click written after its minute was
+//! folded would be missed. A click is written within seconds of the visit normally; one
+//! written more than [`LATE_CLICK_MS`] after it (after a database outage, or by an
+//! import) changes its day's mark in `dirty_days` in the transaction of the click, and a
+//! day whose mark changed is read again from its start. What that takes: a click batch
+//! commits within a minute of checking its clicks' ages, and the servers' clocks agree
+//! within a minute (`FOLD_LAG_MS` = three minutes leaves that room).
 
 use std::{
     collections::HashMap,
@@ -117,51 +117,33 @@ impl LiveDays {
         let started = std::time::Instant::now();
         let kept = self.kept(filter.org_id, day, now);
         let mut kept = kept.lock().await;
-        let live = fold(store, &mut kept, filter.org_id, day, now, false).await?;
+        fold(store, &mut kept, filter.org_id, day, now, false).await?;
         let folded = started.elapsed();
-        let day_end = (day + 1) * MILLIS_PER_DAY;
+        let live = kept.day.as_mut().expect("fold leaves the day kept");
         let mut tail = Vec::new();
         store
             .each_human_click(
                 filter.org_id,
-                (live.through(), day_end),
+                (live.through(), (day + 1) * MILLIS_PER_DAY),
                 false,
                 |link_id, domain, visitor, at, values| {
                     tail.push(live.intern(link_id, domain, visitor, at, values));
                 },
             )
             .await?;
-        let live: &LiveDay = live;
         let read = started.elapsed();
         let tail_clicks = tail.len();
-        let whole_overlay = live.overlay(tail.clone());
-        let mut answers = LiveAnswers::default();
-        let Some(rows) = RollupRows::for_question(filter, None) else {
-            return Ok(answers);
-        };
-        answers.whole = live.counts(&whole_overlay, filter, &rows);
-        if !rows.per_traits {
-            answers.slots = live.slots(&whole_overlay, filter);
-        }
-        if let Some(end) = prefix_end {
-            debug_assert!(end >= live.through());
-            let prefix_overlay: Overlay;
-            let overlay = if end >= day_end {
-                &whole_overlay
-            } else {
-                let before: Vec<Click> = tail.into_iter().filter(|c| c.at() < end).collect();
-                prefix_overlay = live.overlay(before);
-                &prefix_overlay
-            };
-            answers.counts = live.counts(overlay, filter, &rows);
-            answers.properties = Dimension::ALL
-                .iter()
-                .map(|&dimension| {
-                    RollupRows::for_question(filter, Some(dimension))
-                        .map(|rows| live.property(overlay, filter, &rows))
-                })
-                .collect();
-        }
+        // Counting is CPU work (a whole day's clicks, at the first question of a day that
+        // starts with nothing folded): off the async workers. A question cancelled
+        // meanwhile drops the day, and the next reads it again.
+        let live = kept.day.take().expect("fold leaves the day kept");
+        let question = filter.clone();
+        let (live, answers) = off_the_workers(move || {
+            let answers = count(&live, tail, &question, day, prefix_end);
+            (live, answers)
+        })
+        .await?;
+        kept.day = Some(live);
         tracing::debug!(
             org_id = filter.org_id,
             day,
@@ -219,14 +201,14 @@ fn retain_current(days: &mut KeptDays, now: Millis) {
 /// reads the day again from its start if it is new, got late clicks (its mark changed) or
 /// the clock went back. Cancel-safe: the day is replaced or extended only once its
 /// clicks have been read.
-async fn fold<'k>(
+async fn fold(
     store: &Store,
-    kept: &'k mut Kept,
+    kept: &mut Kept,
     org_id: i64,
     day: i64,
     now: Millis,
     background: bool,
-) -> Result<&'k mut LiveDay, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let mark = store.dirty_mark(org_id, day).await?;
     let target = fold_point(day, now);
     let reusable = kept
@@ -243,16 +225,78 @@ async fn fold<'k>(
             background,
         )
         .await?;
-        live.fold(clicks, target);
+        let live = off_the_workers(move || {
+            live.fold(clicks, target);
+            live
+        })
+        .await?;
         kept.day = Some(live);
         kept.mark = mark;
     }
-    let live = kept.day.as_mut().expect("a kept day was just read");
-    if live.through() < target {
-        let clicks = read(store, live, org_id, (live.through(), target), background).await?;
-        live.fold(clicks, target);
+    let through = kept.day.as_ref().map_or(target, LiveDay::through);
+    if through < target {
+        let live = kept.day.as_mut().expect("a kept day was just read");
+        let clicks = read(store, live, org_id, (through, target), background).await?;
+        let mut live = kept.day.take().expect("a kept day was just read");
+        kept.day = Some(
+            off_the_workers(move || {
+                live.fold(clicks, target);
+                live
+            })
+            .await?,
+        );
     }
-    Ok(live)
+    Ok(())
+}
+
+/// Runs CPU work on tokio's blocking threads.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("counting an open day failed: {error}")))
+}
+
+/// What a question needs of an open day, counted from the folded part and the rest of the
+/// day's clicks (`tail`).
+fn count(
+    live: &LiveDay,
+    tail: Vec<Click>,
+    filter: &ClickFilter,
+    day: i64,
+    prefix_end: Option<Millis>,
+) -> LiveAnswers {
+    let day_end = (day + 1) * MILLIS_PER_DAY;
+    let mut answers = LiveAnswers::default();
+    let Some(rows) = RollupRows::for_question(filter, None) else {
+        return answers;
+    };
+    let whole_overlay = live.overlay(tail.clone());
+    answers.whole = live.counts(&whole_overlay, filter, &rows);
+    if !rows.per_traits {
+        answers.slots = live.slots(&whole_overlay, filter);
+    }
+    if let Some(end) = prefix_end {
+        debug_assert!(end >= live.through());
+        let prefix_overlay: Overlay;
+        let overlay = if end >= day_end {
+            &whole_overlay
+        } else {
+            let before: Vec<Click> = tail.into_iter().filter(|c| c.at() < end).collect();
+            prefix_overlay = live.overlay(before);
+            &prefix_overlay
+        };
+        answers.counts = live.counts(overlay, filter, &rows);
+        answers.properties = Dimension::ALL
+            .iter()
+            .map(|&dimension| {
+                RollupRows::for_question(filter, Some(dimension))
+                    .map(|rows| live.property(overlay, filter, &rows))
+            })
+            .collect();
+    }
+    answers
 }
 
 /// The human clicks of `[start, end)`, interned in `live` (which only gains ids).

@@ -8,8 +8,8 @@
 //! unique visitors: a visitor counts in a row only at its first click of the day that
 //! falls in that row. So each visitor keeps the distinct *combinations* (link, domain,
 //! traits and the ten click columns) its clicks had so far, and a click adds a visitor
-//! to a row iff no earlier combination of the visitor falls in that row. A visitor has a
-//! handful of combinations a day, so the memory is per visitor and per row, not per click.
+//! to a row iff no earlier combination of the visitor falls in that row. The memory is
+//! per distinct combination (at most one per click) and per row.
 //!
 //! The clicks after the last folded quarter hour are counted as an [`Overlay`] per
 //! question, against the folded combinations and without changing them: base and

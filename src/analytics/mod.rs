@@ -135,9 +135,8 @@ pub async fn insight(
         let answers = live.answers(store, filter, day, now, prefix_end).await?;
         open_days.insert(day, answers);
     }
-    let last_minutes = [(now - RECENT_MS, now + 1)];
     let (recent, counts, series) = tokio::try_join!(
-        store.insight_counts(filter, &last_minutes),
+        store.insight_clicks(filter, (now - RECENT_MS, now + 1)),
         counts(store, filter, &split, &open_days),
         series(store, filter, &buckets, &readable, &open_days),
     )?;
@@ -163,7 +162,7 @@ pub async fn insight(
         *properties.slot(dimension) = counts;
     }
     Ok(Insight {
-        recent: recent.total,
+        recent,
         total: counts.total,
         unique: counts.unique,
         grouped: buckets

@@ -31,6 +31,20 @@ impl Store {
         Ok(Counts { total, unique })
     }
 
+    /// Clicks in `[start, end)`, without the unique visitors (the insight's `recent`: a
+    /// `COUNT(DISTINCT)` over a busy half hour costs more than the count).
+    pub async fn insight_clicks(
+        &self,
+        filter: &ClickFilter,
+        (start, end): (Millis, Millis),
+    ) -> Result<i64, sqlx::Error> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM clicks c WHERE");
+        sql.filter(filter)
+            .spans("c.at", &[(start, end)], SpanEnd::Excluded);
+        let (total,): (i64,) = sql.query_as().fetch_one(&self.analytics).await?;
+        Ok(total)
+    }
+
     /// Clicks and unique visitors per bucket `[start, end)`, in the order given.
     pub async fn insight_buckets(
         &self,

@@ -315,7 +315,14 @@ impl Store {
             .bind(start)
             .bind(end)
             .fetch(&mut *tx);
+        let mut read: u32 = 0;
         while let Some(row) = rows.try_next().await? {
+            // The driver hands over buffered rows without yielding: let the worker run
+            // other requests now and then while a busy day is read.
+            read = read.wrapping_add(1);
+            if read % 1024 == 0 {
+                tokio::task::yield_now().await;
+            }
             let (link_id, visitor, at): (i64, Option<&[u8]>, Millis) =
                 (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
             let fields = match backend {
