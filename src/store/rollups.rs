@@ -320,7 +320,7 @@ impl Store {
             // The driver hands over buffered rows without yielding: let the worker run
             // other requests now and then while a busy day is read.
             read = read.wrapping_add(1);
-            if read % 1024 == 0 {
+            if read.is_multiple_of(1024) {
                 tokio::task::yield_now().await;
             }
             let (link_id, visitor, at): (i64, Option<&[u8]>, Millis) =
