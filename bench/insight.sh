@@ -93,6 +93,7 @@ declare -A QUERIES=(
   ["organization, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY"
   ["one link, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&link=bench.test%2Fl7"
   ["one day, hourly"]="datefrom=$WEEK_AGO&dateto=$WEEK_AGO"
+  ["today, hourly"]="datefrom=$TODAY&dateto=$TODAY"
   ["country + device, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&country=DE&device=Mobile"
   ["organization, 30 days, Berlin"]="datefrom=$MONTH_AGO&dateto=$TODAY&timezone=Europe/Berlin"
   ["one domain, 30 days"]="datefrom=$MONTH_AGO&dateto=$TODAY&domain=bench.test"
@@ -102,7 +103,7 @@ echo
 echo "$BACKEND, $CLICKS clicks, 1,000 links, $DAYS days, $TODAY_CLICKS more today (at $(date -u +%H:%M) UTC);"
 echo "median of $RUNS requests after a first one (the first reads today into memory: its time is shown too)"
 for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "country + device, 30 days" \
-            "organization, 30 days, Berlin" "one domain, 30 days"; do
+            "organization, 30 days, Berlin" "one domain, 30 days" "today, hourly"; do
   first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
         "http://127.0.0.1:$PORT/api/v1/insight?${QUERIES[$name]}")
   times=()

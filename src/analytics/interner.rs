@@ -25,7 +25,7 @@ pub struct ClickIds {
 }
 
 /// Gives the clicks of a day their ids.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ClickInterner {
     pub strings: Interner,
     /// Link ids by index.
@@ -87,7 +87,7 @@ impl ClickInterner {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Interner {
     ids: HashMap<Box<str>, u32>,
     names: Vec<Box<str>>,

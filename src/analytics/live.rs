@@ -18,7 +18,7 @@
 //! within a minute (`FOLD_LAG_MS` = three minutes leaves that room).
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, BTreeSet, HashMap},
     sync::{Arc, Mutex},
 };
 
@@ -80,6 +80,8 @@ pub struct LiveAnswers {
     pub whole: Counts,
     /// The day's quarter hours (clicks and first visitors) of the filter's scope.
     pub slots: HashMap<i64, SlotCounts>,
+    /// The day's UTC hours (clicks and visitors) of the filter's scope.
+    pub hours: HashMap<i64, Counts>,
 }
 
 /// One day kept in memory.
@@ -88,7 +90,16 @@ struct Kept {
     day: Option<LiveDay>,
     /// The day's mark in `dirty_days` when it was read.
     mark: Option<i64>,
+    /// Instants questions asked for the start of the day up to (the local midnight of a
+    /// zone east of UTC): when folding passes one, a copy of the day folded up to it is
+    /// kept in `snapshots`, so such questions are answered after the fold passed it too.
+    cuts: BTreeSet<Millis>,
+    /// Copies of the day folded up to a cut, by cut.
+    snapshots: BTreeMap<Millis, LiveDay>,
 }
+
+/// At most this many cuts a day are remembered, and snapshots kept.
+const MAX_CUTS: usize = 4;
 
 /// A day kept, shared by the questions about it (one at a time).
 type SharedDay = Arc<tokio::sync::Mutex<Kept>>;
@@ -104,8 +115,8 @@ pub struct LiveDays {
 
 impl LiveDays {
     /// The answers of one open day for `filter`'s question; the counts and breakdowns are
-    /// those of `[day start, prefix_end)`, where `prefix_end` is at least
-    /// [`fold_point`]`(day, now)`.
+    /// those of `[day start, prefix_end)` (from a snapshot of the day folded up to
+    /// `prefix_end` if the fold has passed it).
     pub async fn answers(
         &self,
         store: &Store,
@@ -115,16 +126,32 @@ impl LiveDays {
         prefix_end: Option<Millis>,
     ) -> Result<LiveAnswers, sqlx::Error> {
         let started = std::time::Instant::now();
+        let day_end = (day + 1) * MILLIS_PER_DAY;
         let kept = self.kept(filter.org_id, day, now);
         let mut kept = kept.lock().await;
+        let cut = prefix_end.filter(|&end| end < day_end);
+        if let Some(cut) = cut
+            && kept.cuts.len() < MAX_CUTS
+        {
+            kept.cuts.insert(cut);
+        }
         fold(store, &mut kept, filter.org_id, day, now, false).await?;
+        let through = kept.day.as_ref().map_or(day_end, LiveDay::through);
+        // The start of the day up to an instant the fold has passed: from a snapshot.
+        let snapshot = match cut.filter(|&cut| cut < through) {
+            Some(cut) => Some(match kept.snapshots.remove(&cut) {
+                Some(snapshot) => (cut, snapshot),
+                None => (cut, read_up_to(store, filter.org_id, day, cut).await?),
+            }),
+            None => None,
+        };
         let folded = started.elapsed();
         let live = kept.day.as_mut().expect("fold leaves the day kept");
         let mut tail = Vec::new();
         store
             .each_human_click(
                 filter.org_id,
-                (live.through(), (day + 1) * MILLIS_PER_DAY),
+                (live.through(), day_end),
                 false,
                 |link_id, domain, visitor, at, values| {
                     tail.push(live.intern(link_id, domain, visitor, at, values));
@@ -138,12 +165,15 @@ impl LiveDays {
         // meanwhile drops the day, and the next reads it again.
         let live = kept.day.take().expect("fold leaves the day kept");
         let question = filter.clone();
-        let (live, answers) = off_the_workers(move || {
-            let answers = count(&live, tail, &question, day, prefix_end);
-            (live, answers)
+        let (live, snapshot, answers) = off_the_workers(move || {
+            let answers = count(&live, tail, snapshot.as_ref(), &question, day, prefix_end);
+            (live, snapshot, answers)
         })
         .await?;
         kept.day = Some(live);
+        if let Some((cut, snapshot)) = snapshot {
+            keep_snapshot(&mut kept, cut, snapshot);
+        }
         tracing::debug!(
             org_id = filter.org_id,
             day,
@@ -216,37 +246,72 @@ async fn fold(
         .as_ref()
         .is_some_and(|live| kept.mark == mark && live.through() <= target);
     if !reusable {
-        let mut live = LiveDay::new(day);
-        let clicks = read(
-            store,
-            &mut live,
-            org_id,
-            (day * MILLIS_PER_DAY, target),
-            background,
-        )
-        .await?;
-        let live = off_the_workers(move || {
-            live.fold(clicks, target);
-            live
+        kept.day = Some(LiveDay::new(day));
+        kept.mark = mark;
+        kept.snapshots.clear();
+    }
+    let through = kept.day.as_ref().map_or(target, LiveDay::through);
+    // Fold up to each cut on the way, keeping a copy there, then up to the target.
+    let stops: Vec<Millis> = kept
+        .cuts
+        .iter()
+        .copied()
+        .filter(|&cut| cut > through && cut < target)
+        .chain([target])
+        .collect();
+    for stop in stops {
+        let live = kept.day.as_mut().expect("a kept day was just made");
+        let from = live.through();
+        if from >= stop {
+            continue;
+        }
+        let clicks = read(store, live, org_id, (from, stop), background).await?;
+        let mut live = kept.day.take().expect("a kept day was just made");
+        let (live, snapshot) = off_the_workers(move || {
+            live.fold(clicks, stop);
+            let snapshot = (stop < target).then(|| live.clone());
+            (live, snapshot)
         })
         .await?;
         kept.day = Some(live);
-        kept.mark = mark;
-    }
-    let through = kept.day.as_ref().map_or(target, LiveDay::through);
-    if through < target {
-        let live = kept.day.as_mut().expect("a kept day was just read");
-        let clicks = read(store, live, org_id, (through, target), background).await?;
-        let mut live = kept.day.take().expect("a kept day was just read");
-        kept.day = Some(
-            off_the_workers(move || {
-                live.fold(clicks, target);
-                live
-            })
-            .await?,
-        );
+        if let Some(snapshot) = snapshot {
+            keep_snapshot(kept, stop, snapshot);
+        }
     }
     Ok(())
+}
+
+/// Keeps a copy of the day folded up to `cut`, dropping the earliest beyond
+/// [`MAX_CUTS`].
+fn keep_snapshot(kept: &mut Kept, cut: Millis, snapshot: LiveDay) {
+    kept.snapshots.insert(cut, snapshot);
+    while kept.snapshots.len() > MAX_CUTS {
+        kept.snapshots.pop_first();
+    }
+}
+
+/// The day folded from its start up to `cut`, read afresh (a question about the start of
+/// the day up to an instant the kept day was folded past before anyone asked for it).
+async fn read_up_to(
+    store: &Store,
+    org_id: i64,
+    day: i64,
+    cut: Millis,
+) -> Result<LiveDay, sqlx::Error> {
+    let mut snapshot = LiveDay::new(day);
+    let clicks = read(
+        store,
+        &mut snapshot,
+        org_id,
+        (day * MILLIS_PER_DAY, cut),
+        false,
+    )
+    .await?;
+    off_the_workers(move || {
+        snapshot.fold(clicks, cut);
+        snapshot
+    })
+    .await
 }
 
 /// Runs CPU work on tokio's blocking threads.
@@ -259,10 +324,12 @@ async fn off_the_workers<T: Send + 'static>(
 }
 
 /// What a question needs of an open day, counted from the folded part and the rest of the
-/// day's clicks (`tail`).
+/// day's clicks (`tail`); the start of the day up to an instant the fold has passed from
+/// `snapshot`, the day folded up to exactly there.
 fn count(
     live: &LiveDay,
     tail: Vec<Click>,
+    snapshot: Option<&(Millis, LiveDay)>,
     filter: &ClickFilter,
     day: i64,
     prefix_end: Option<Millis>,
@@ -276,26 +343,31 @@ fn count(
     answers.whole = live.counts(&whole_overlay, filter, &rows);
     if !rows.per_traits {
         answers.slots = live.slots(&whole_overlay, filter);
+        answers.hours = live.hours(&whole_overlay, filter);
     }
-    if let Some(end) = prefix_end {
-        debug_assert!(end >= live.through());
-        let prefix_overlay: Overlay;
-        let overlay = if end >= day_end {
-            &whole_overlay
-        } else {
+    let Some(end) = prefix_end else {
+        return answers;
+    };
+    let nothing = Overlay::default();
+    let prefix_overlay: Overlay;
+    let (day_part, overlay) = match snapshot {
+        Some((cut, snapshot)) if *cut == end => (snapshot, &nothing),
+        _ if end >= day_end => (live, &whole_overlay),
+        _ => {
+            debug_assert!(end >= live.through());
             let before: Vec<Click> = tail.into_iter().filter(|c| c.at() < end).collect();
             prefix_overlay = live.overlay(before);
-            &prefix_overlay
-        };
-        answers.counts = live.counts(overlay, filter, &rows);
-        answers.properties = Dimension::ALL
-            .iter()
-            .map(|&dimension| {
-                RollupRows::for_question(filter, Some(dimension))
-                    .map(|rows| live.property(overlay, filter, &rows))
-            })
-            .collect();
-    }
+            (live, &prefix_overlay)
+        }
+    };
+    answers.counts = day_part.counts(overlay, filter, &rows);
+    answers.properties = Dimension::ALL
+        .iter()
+        .map(|&dimension| {
+            RollupRows::for_question(filter, Some(dimension))
+                .map(|rows| day_part.property(overlay, filter, &rows))
+        })
+        .collect();
     answers
 }
 

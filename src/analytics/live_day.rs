@@ -97,21 +97,39 @@ impl Click {
     }
 }
 
-/// Clicks and unique visitors per row, and per quarter hour the clicks and the visitors
-/// whose first click (in the scope) it holds.
-#[derive(Debug, Default)]
+/// A combination a visitor's clicks had, and the UTC hours of the day (bit `h` for hour
+/// `h`) in which they had it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    combo: Combo,
+    hours: u32,
+}
+
+/// The hour of the day of an instant of the day that starts at `day_start`, as a bit.
+fn hour_bit(day_start: Millis, at: Millis) -> u32 {
+    1 << ((at - day_start) / HOUR_MS)
+}
+
+const HOUR_MS: Millis = 3_600_000;
+
+/// Clicks and unique visitors per row; per quarter hour the clicks and the visitors whose
+/// first click (in the scope) it holds; per hour the clicks and the visitors who clicked in
+/// it (in the scope).
+#[derive(Debug, Clone, Default)]
 struct Counted {
     /// `(scope, group, dimension)` → value → counts. (Fx hashing: these maps take some
     /// forty updates a click, and their keys are small integers.)
     rows: FxHashMap<(Scope, u32, usize), FxHashMap<u32, Counts>>,
     /// `(scope, group)` → slot → clicks (`total`) and first visitors (`unique`).
     slots: FxHashMap<(Scope, u32), FxHashMap<i64, Counts>>,
+    /// `(scope, group)` → UTC hour of the day → clicks and visitors.
+    hours: FxHashMap<(Scope, u32), FxHashMap<i64, Counts>>,
 }
 
 impl Counted {
     /// Counts a click whose visitor's earlier clicks of the day had the combinations
     /// `before`.
-    fn count(&mut self, day_start: Millis, click: &Click, before: &[Combo]) {
+    fn count(&mut self, day_start: Millis, click: &Click, before: &[Seen]) {
         let person = click.visitor != NO_VISITOR;
         let combo = &click.combo;
         let mut bump = |scope: Scope, dimension: usize| {
@@ -119,7 +137,7 @@ impl Counted {
             let value = value_of(scope, dimension, &combo.values);
             let seen = before
                 .iter()
-                .any(|earlier| earlier.falls_in(scope, group, dimension, value));
+                .any(|earlier| earlier.combo.falls_in(scope, group, dimension, value));
             let counts = self
                 .rows
                 .entry((scope, group, dimension))
@@ -138,9 +156,14 @@ impl Counted {
             bump(Scope::Traits, dimension);
         }
         let slot = (click.at - day_start) / SLOT_MS;
+        let (hour, bit) = (
+            (click.at - day_start) / HOUR_MS,
+            hour_bit(day_start, click.at),
+        );
         for scope in Scope::VALUE_ROWS {
             let group = scope.group(combo);
-            let first = person && !before.iter().any(|earlier| scope.group(earlier) == group);
+            let in_scope = |earlier: &&Seen| scope.group(&earlier.combo) == group;
+            let first = person && !before.iter().any(|earlier| in_scope(&earlier));
             let counts = self
                 .slots
                 .entry((scope, group))
@@ -149,6 +172,19 @@ impl Counted {
                 .or_default();
             counts.total += 1;
             counts.unique += i64::from(first);
+            let first_in_hour = person
+                && !before
+                    .iter()
+                    .filter(in_scope)
+                    .any(|earlier| earlier.hours & bit != 0);
+            let counts = self
+                .hours
+                .entry((scope, group))
+                .or_default()
+                .entry(hour)
+                .or_default();
+            counts.total += 1;
+            counts.unique += i64::from(first_in_hour);
         }
     }
 }
@@ -160,13 +196,13 @@ pub struct Overlay {
 }
 
 /// One organization's UTC day, folded up to [`LiveDay::through`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LiveDay {
     day: i64,
     through: Millis,
     ids: ClickInterner,
     /// Per visitor id, the distinct combinations of its folded clicks.
-    combos: Vec<Vec<Combo>>,
+    combos: Vec<Vec<Seen>>,
     counted: Counted,
 }
 
@@ -226,7 +262,7 @@ impl LiveDay {
         clicks.sort_by_key(|click| click.at);
         let day_start = self.day_start();
         for click in &clicks {
-            let before: &[Combo] = match self.combos.get(click.visitor as usize) {
+            let before: &[Seen] = match self.combos.get(click.visitor as usize) {
                 Some(combos) => combos,
                 None => &[],
             };
@@ -236,9 +272,14 @@ impl LiveDay {
                 if self.combos.len() <= index {
                     self.combos.resize_with(index + 1, Vec::new);
                 }
+                let bit = hour_bit(day_start, click.at);
                 let combos = &mut self.combos[index];
-                if !combos.contains(&click.combo) {
-                    combos.push(click.combo);
+                match combos.iter_mut().find(|seen| seen.combo == click.combo) {
+                    Some(seen) => seen.hours |= bit,
+                    None => combos.push(Seen {
+                        combo: click.combo,
+                        hours: bit,
+                    }),
                 }
             }
         }
@@ -250,7 +291,7 @@ impl LiveDay {
     pub fn overlay(&self, mut clicks: Vec<Click>) -> Overlay {
         clicks.sort_by_key(|click| click.at);
         let mut overlay = Overlay::default();
-        let mut later: FxHashMap<u32, Vec<Combo>> = FxHashMap::default();
+        let mut later: FxHashMap<u32, Vec<Seen>> = FxHashMap::default();
         let mut before = Vec::new();
         for click in &clicks {
             before.clear();
@@ -263,8 +304,15 @@ impl LiveDay {
                 }
             }
             overlay.counted.count(self.day_start(), click, &before);
-            if click.visitor != NO_VISITOR && !before.contains(&click.combo) {
-                later.entry(click.visitor).or_default().push(click.combo);
+            let bit = hour_bit(self.day_start(), click.at);
+            let known = before
+                .iter()
+                .any(|seen| seen.combo == click.combo && seen.hours & bit != 0);
+            if click.visitor != NO_VISITOR && !known {
+                later.entry(click.visitor).or_default().push(Seen {
+                    combo: click.combo,
+                    hours: bit,
+                });
             }
         }
         overlay
@@ -311,6 +359,22 @@ impl LiveDay {
             }
         }
         slots
+    }
+
+    /// The UTC hours of the day of the filter's link, or domain, or else of the
+    /// organization: clicks and unique visitors of each.
+    pub fn hours(&self, overlay: &Overlay, filter: &ClickFilter) -> HashMap<i64, Counts> {
+        let mut hours: HashMap<i64, Counts> = HashMap::new();
+        let Some(scope) = self.scope_of(filter) else {
+            return hours;
+        };
+        for counted in [&self.counted, &overlay.counted] {
+            for (&hour, &counts) in counted.hours.get(&scope).into_iter().flatten() {
+                let sum = hours.entry(hour).or_default();
+                *sum = *sum + counts;
+            }
+        }
+        hours
     }
 
     /// Calls `each` with the group key and counts of every row `rows` and `filter`
@@ -541,6 +605,14 @@ mod tests {
         rows
     }
 
+    fn org(link_id: Option<i64>) -> ClickFilter {
+        ClickFilter {
+            org_id: 1,
+            link_id,
+            ..ClickFilter::default()
+        }
+    }
+
     #[test]
     fn trait_dimensions_are_the_click_varying_columns_in_order() {
         assert_eq!(TRAIT_DIMENSIONS[1..], CLICK_COLUMNS[TRAITS..]);
@@ -602,6 +674,30 @@ mod tests {
             .collect();
         slots.sort();
         assert_eq!(slots, expected_slots);
+
+        // The hours: clicks and distinct visitors of each, counted by brute force.
+        for (link, filter) in [(None, org(None)), (Some(2), org(Some(2)))] {
+            let mut expected: HashMap<i64, (i64, std::collections::HashSet<Vec<u8>>)> =
+                HashMap::new();
+            for (_, _, visitor, at, _) in clicks.iter().filter(|c| link.is_none_or(|l| c.0 == l)) {
+                let hour = expected.entry((at - START) / 3_600_000).or_default();
+                hour.0 += 1;
+                hour.1.extend(visitor.clone());
+            }
+            let expected: HashMap<i64, Counts> = expected
+                .into_iter()
+                .map(|(hour, (total, visitors))| {
+                    (
+                        hour,
+                        Counts {
+                            total,
+                            unique: visitors.len() as i64,
+                        },
+                    )
+                })
+                .collect();
+            assert_eq!(live.hours(&overlay, &filter), expected, "link {link:?}");
+        }
 
         // Nothing overlaid: the folded part alone is the day's first 70 quarter hours.
         let mut first_part = DayRollup::new(DAY);

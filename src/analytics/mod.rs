@@ -120,11 +120,7 @@ pub async fn insight(
         (BTreeSet::new(), Vec::new())
     };
     let mut split = plan::split(from, to, &readable);
-    let folded: BTreeMap<i64, Millis> = open
-        .iter()
-        .map(|&day| (day, live::fold_point(day, now)))
-        .collect();
-    plan::carve_live(&mut split, &folded);
+    plan::carve_live(&mut split, &open.iter().copied().collect());
     let mut open_days: BTreeMap<i64, LiveAnswers> = BTreeMap::new();
     for &day in &open {
         let prefix_end = split
@@ -202,8 +198,9 @@ async fn counts(
 /// The series. Unfiltered, a bucket made of whole rolled-up days and of starts and ends of
 /// them cut at a quarter hour (a UTC day, or a local day of any zone) comes from the slot
 /// rows; filtered, a bucket that is exactly one rolled-up UTC day comes from the trait
-/// rows. Open days kept in memory answer the same way, except ends of days. The others
-/// (hours, days not rolled up) come from the raw clicks.
+/// rows. Open days kept in memory answer the same way, except ends of days, and answer
+/// their UTC hours too (unfiltered). The others (other hours, days not rolled up) come
+/// from the raw clicks.
 async fn series(
     store: &Store,
     filter: &ClickFilter,
@@ -216,7 +213,20 @@ async fn series(
     let answerable: BTreeSet<i64> = readable.union(&open).copied().collect();
     let mut rolled_up: Vec<(usize, Vec<Piece>)> = Vec::new();
     let mut raw: Vec<usize> = Vec::new();
+    let mut series = vec![Counts::default(); buckets.len()];
     for (index, bucket) in buckets.iter().enumerate() {
+        // An hour of an open day, unfiltered: its visitors are counted in memory.
+        if let Some(rows) = &rows
+            && !rows.per_traits
+            && let Some((day, hour)) = plan::open_day_hour(bucket.start, bucket.end, &open)
+        {
+            series[index] = open_days
+                .get(&day)
+                .and_then(|answers| answers.hours.get(&hour))
+                .copied()
+                .unwrap_or_default();
+            continue;
+        }
         let pieces = match &rows {
             None => None,
             Some(rows) if !rows.per_traits => {
@@ -313,7 +323,6 @@ async fn series(
         },
         store.insight_buckets(filter, &raw_bounds),
     )?;
-    let mut series = vec![Counts::default(); buckets.len()];
     for ((index, _), counts) in rolled_up.iter().zip(rolled_up_counts) {
         series[*index] = counts;
     }

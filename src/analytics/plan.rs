@@ -149,19 +149,16 @@ pub fn split(from: Millis, to: Millis, readable: &BTreeSet<i64>) -> Split {
 }
 
 /// Moves the starts of open days out of the raw ranges: a raw part from the start of an
-/// open day to at least where its folded part ends (`folded`, by day) is read from
-/// memory, up to the day's end or the range's.
-pub fn carve_live(split: &mut Split, folded: &std::collections::BTreeMap<i64, Millis>) {
+/// open day, up to the day's end or the range's, is read from memory.
+pub fn carve_live(split: &mut Split, open: &BTreeSet<i64>) {
     let mut raw: Vec<(Millis, Millis)> = Vec::new();
     for (start, end) in std::mem::take(&mut split.raw) {
         let mut cursor = start;
         while cursor < end {
             let day = cursor.div_euclid(MILLIS_PER_DAY);
             let piece_end = end.min((day + 1) * MILLIS_PER_DAY);
-            match folded.get(&day) {
-                Some(&through) if cursor == day * MILLIS_PER_DAY && piece_end >= through => {
-                    split.live.push((day, piece_end));
-                }
+            match open.contains(&day) {
+                true if cursor == day * MILLIS_PER_DAY => split.live.push((day, piece_end)),
                 _ => match raw.last_mut() {
                     Some((_, last_end)) if *last_end == cursor => *last_end = piece_end,
                     _ => raw.push((cursor, piece_end)),
@@ -171,6 +168,15 @@ pub fn carve_live(split: &mut Split, folded: &std::collections::BTreeMap<i64, Mi
         }
     }
     split.raw = raw;
+}
+
+/// The open day and UTC hour of the day a bucket is exactly, if it is one hour of an
+/// `open` day (kept in memory, which counts each hour's visitors).
+pub fn open_day_hour(start: Millis, end: Millis, open: &BTreeSet<i64>) -> Option<(i64, i64)> {
+    const HOUR: Millis = 3_600_000;
+    let day = start.div_euclid(MILLIS_PER_DAY);
+    (start.rem_euclid(HOUR) == 0 && end - start == HOUR && open.contains(&day))
+        .then(|| (day, start.rem_euclid(MILLIS_PER_DAY) / HOUR))
 }
 
 /// The rolled-up day a bucket is exactly, if it is one.
@@ -298,22 +304,18 @@ mod tests {
 
     #[test]
     fn the_starts_of_open_days_are_carved_out_of_the_raw_ranges() {
-        // Days 10 to 12 not rolled up, in a zone 5 hours behind UTC; day 11 is open and
-        // folded up to 03:00, day 12 up to 06:00 (so its part, to 05:00, is raw).
-        let (from, to) = (10 * DAY + 5 * HOUR, 12 * DAY + 5 * HOUR);
+        // Days 10 to 12 not rolled up, in a zone 5 hours ahead of UTC; days 11 and 12 are
+        // open: the whole of day 11 and day 12 up to 19:00 are read from memory.
+        let (from, to) = (10 * DAY - 5 * HOUR, 12 * DAY + 19 * HOUR);
         let mut split = split(from, to, &BTreeSet::new());
-        let folded = std::collections::BTreeMap::from([
-            (11, 11 * DAY + 3 * HOUR),
-            (12, 12 * DAY + 6 * HOUR),
-        ]);
-        carve_live(&mut split, &folded);
-        assert_eq!(split.live, vec![(11, 12 * DAY)]);
-        assert_eq!(split.raw, vec![(from, 11 * DAY), (12 * DAY, to)]);
-        // Folded up to exactly the range's end: read from memory.
-        let mut split = super::split(from, to, &BTreeSet::new());
-        carve_live(&mut split, &std::collections::BTreeMap::from([(12, to)]));
+        carve_live(&mut split, &BTreeSet::from([11, 12]));
+        assert_eq!(split.live, vec![(11, 12 * DAY), (12, to)]);
+        assert_eq!(split.raw, vec![(from, 11 * DAY)]);
+        // A range that starts inside an open day reads that day raw.
+        let mut split = super::split(11 * DAY + 5 * HOUR, to, &BTreeSet::new());
+        carve_live(&mut split, &BTreeSet::from([11, 12]));
         assert_eq!(split.live, vec![(12, to)]);
-        assert_eq!(split.raw, vec![(from, 12 * DAY)]);
+        assert_eq!(split.raw, vec![(11 * DAY + 5 * HOUR, 12 * DAY)]);
     }
 
     #[test]
@@ -361,6 +363,27 @@ mod tests {
         );
         assert_eq!(count(&[Piece::End(4, 91)]), Counts::default());
         assert_eq!(count(&[Piece::Whole(5)]), Counts::default());
+    }
+
+    #[test]
+    fn a_utc_hour_of_an_open_day_is_answered_from_memory() {
+        let open = BTreeSet::from([5]);
+        assert_eq!(
+            open_day_hour(5 * DAY + 3 * HOUR, 5 * DAY + 4 * HOUR, &open),
+            Some((5, 3))
+        );
+        assert_eq!(open_day_hour(5 * DAY, 5 * DAY + HOUR, &open), Some((5, 0)));
+        // Another day, a half-hour zone's hour, two hours: no.
+        assert_eq!(
+            open_day_hour(4 * DAY + 3 * HOUR, 4 * DAY + 4 * HOUR, &open),
+            None
+        );
+        let half = HOUR / 2;
+        assert_eq!(
+            open_day_hour(5 * DAY + half, 5 * DAY + HOUR + half, &open),
+            None
+        );
+        assert_eq!(open_day_hour(5 * DAY, 5 * DAY + 2 * HOUR, &open), None);
     }
 
     #[test]

@@ -254,6 +254,8 @@ async fn open_days_kept_in_memory_give_exactly_the_numbers_of_the_raw_clicks() {
     // does this) and the day's totals do not change.
     let question = "?datefrom=2024-06-02&dateto=2024-06-04";
     let before = insight(&app, question).await;
+    let hourly = "?datefrom=2024-06-03&dateto=2024-06-03";
+    let hours_before = insight(&app, hourly).await;
     {
         use sqlx::Connection;
         let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
@@ -271,6 +273,11 @@ async fn open_days_kept_in_memory_give_exactly_the_numbers_of_the_raw_clicks() {
         (&before["total"], &before["unique"])
     );
     assert_eq!(after["grouped"], before["grouped"]);
+    // The day's hours too (each hour's visitors are counted in memory).
+    assert_eq!(
+        insight(&app, hourly).await["grouped"],
+        hours_before["grouped"]
+    );
 }
 
 #[tokio::test]
