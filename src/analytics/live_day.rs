@@ -218,10 +218,6 @@ impl LiveDay {
         }
     }
 
-    pub fn day(&self) -> i64 {
-        self.day
-    }
-
     /// Every human click of the day before this instant is folded in.
     pub fn through(&self) -> Millis {
         self.through
