@@ -186,7 +186,7 @@ impl LiveDays {
         Ok(answers)
     }
 
-    /// Folds the quarter hours closed since into every day kept (the roll-up task's
+    /// Folds the minutes ended since into every day kept (the roll-up task's
     /// call, so that questions find little to read); drops days nobody asked about for
     /// [`IDLE_MS`] and days that are no longer open.
     pub async fn refresh(&self, store: &Store, now: Millis) -> Result<(), sqlx::Error> {
@@ -227,7 +227,7 @@ fn retain_current(days: &mut KeptDays, now: Millis) {
     days.retain(|&(_, day), (_, used)| day >= yesterday && *used > now - IDLE_MS);
 }
 
-/// Brings a kept day up to [`fold_point`]: folds in the quarter hours closed since, or
+/// Brings a kept day up to [`fold_point`]: folds in the minutes ended since (keeping a copy at each cut on the way), or
 /// reads the day again from its start if it is new, got late clicks (its mark changed) or
 /// the clock went back. Cancel-safe: the day is replaced or extended only once its
 /// clicks have been read.
