@@ -227,10 +227,11 @@ fn retain_current(days: &mut KeptDays, now: Millis) {
     days.retain(|&(_, day), (_, used)| day >= yesterday && *used > now - IDLE_MS);
 }
 
-/// Brings a kept day up to [`fold_point`]: folds in the minutes ended since (keeping a copy at each cut on the way), or
-/// reads the day again from its start if it is new, got late clicks (its mark changed) or
-/// the clock went back. Cancel-safe: the day is replaced or extended only once its
-/// clicks have been read.
+/// Brings a kept day up to [`fold_point`]: folds in the minutes ended since (keeping a
+/// copy at each cut on the way), or reads the day again from its start if it is new, got
+/// late clicks (its mark changed) or the clock went back. Cancel-safe: each step is
+/// folded in only once its clicks have been read, and a question cancelled while one is
+/// counted drops the day (the next reads it again).
 async fn fold(
     store: &Store,
     kept: &mut Kept,
