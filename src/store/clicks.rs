@@ -1,11 +1,12 @@
-//! Writing clicks: batched multi-row inserts plus the links' click counters (a multi-row
-//! upsert into `link_counters`), in one transaction; and the daily visitor salts.
+//! Writing clicks: batched inserts (multi-row `INSERT`s on SQLite, a binary `COPY` on
+//! Postgres) plus the links' click counters (a multi-row upsert into `link_counters`), in
+//! one transaction; and the daily visitor salts.
 
 use std::collections::BTreeMap;
 
 use sqlx::{Any, Postgres, Transaction, postgres::PgPool};
 
-use super::{Backend, Store, transaction::in_transaction};
+use super::{Backend, Store, pg_copy::BinaryCopy, transaction::in_transaction};
 use crate::{clicks::Outcome, timestamp::Millis};
 
 /// One click, enriched and ready to store. Holds no IP address.
@@ -242,8 +243,8 @@ async fn add_to_counters_any(
     Ok(())
 }
 
-/// Postgres: the whole batch as one `INSERT ... SELECT FROM UNNEST(arrays)` — one
-/// statement, one plan, no parameter limit — and the counters likewise.
+/// Postgres: the whole batch through one binary `COPY` ([`BinaryCopy`]), and the counters
+/// in one `INSERT ... SELECT FROM UNNEST(arrays)` upsert.
 async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
     in_transaction(pool, async |tx| {
         insert_clicks_postgres(tx, rows).await?;
@@ -257,40 +258,32 @@ async fn insert_clicks_postgres(
     tx: &mut Transaction<'_, Postgres>,
     rows: &[ClickRow],
 ) -> Result<(), sqlx::Error> {
-    let column = |f: fn(&ClickRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
-    sqlx::query(
-        "INSERT INTO clicks (org_id, link_id, at, bot, outcome, visitor, country, city, device, \
-                             browser, os, referrer, source, medium, campaign, language) \
-         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::text[], \
-                              $6::bytea[], $7::text[], $8::text[], $9::text[], $10::text[], \
-                              $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
-                              $16::text[])",
+    let mut copy = BinaryCopy::new(CLICK_COLUMNS as i16);
+    for row in rows {
+        copy.row()
+            .value(row.org_id)?
+            .value(row.link_id)?
+            .value(row.at)?
+            .value(row.bot)?
+            .value(row.outcome.stored())?
+            .value(row.visitor.as_slice())?
+            .value(row.country.as_str())?
+            .value(row.city.as_str())?
+            .value(row.device.as_str())?
+            .value(row.browser.as_str())?
+            .value(row.os.as_str())?
+            .value(row.referrer.as_str())?
+            .value(row.source.as_str())?
+            .value(row.medium.as_str())?
+            .value(row.campaign.as_deref())?
+            .value(row.language.as_str())?;
+    }
+    copy.send(
+        tx,
+        "COPY clicks (org_id, link_id, at, bot, outcome, visitor, country, city, device, \
+                      browser, os, referrer, source, medium, campaign, language) \
+         FROM STDIN (FORMAT binary)",
     )
-    .bind(rows.iter().map(|r| r.org_id).collect::<Vec<i64>>())
-    .bind(rows.iter().map(|r| r.link_id).collect::<Vec<i64>>())
-    .bind(rows.iter().map(|r| r.at).collect::<Vec<i64>>())
-    .bind(rows.iter().map(|r| r.bot).collect::<Vec<bool>>())
-    .bind(rows.iter().map(|r| r.outcome.stored()).collect::<Vec<_>>())
-    .bind(
-        rows.iter()
-            .map(|r| r.visitor.as_slice())
-            .collect::<Vec<&[u8]>>(),
-    )
-    .bind(column(|r| &r.country))
-    .bind(column(|r| &r.city))
-    .bind(column(|r| &r.device))
-    .bind(column(|r| &r.browser))
-    .bind(column(|r| &r.os))
-    .bind(column(|r| &r.referrer))
-    .bind(column(|r| &r.source))
-    .bind(column(|r| &r.medium))
-    .bind(
-        rows.iter()
-            .map(|r| r.campaign.as_deref())
-            .collect::<Vec<Option<&str>>>(),
-    )
-    .bind(column(|r| &r.language))
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

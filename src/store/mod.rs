@@ -17,6 +17,7 @@ mod insight;
 mod link_values;
 mod links;
 mod orgs;
+mod pg_copy;
 pub mod rollups;
 mod sessions;
 mod slot_pack;
