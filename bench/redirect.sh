@@ -5,7 +5,8 @@
 # ratios b/a and c/a, and checks that the clicks in the database equal the visits served.
 #
 # Not part of `cargo test`. See bench/README.md. TARGETS="ceiling postgres" runs only some;
-# TARGETED=1 gives every link 20 targeting rules and 3 A/B variants.
+# TARGETED=1 gives every link 20 targeting rules and 3 A/B variants. STORED_CLICKS=N stores
+# N clicks over the links and the 90 days before today (rolled up) before the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,10 @@ THREADS=${THREADS:-2}
 export LINKS=${LINKS:-100000}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PG_BENCH_DB=openpxl_bench
+STORED_CLICKS=${STORED_CLICKS:-0}
+DAY_MS=86400000
+TODAY_START_MS=$(( $(date +%s) / 86400 * DAY_MS ))
+. bench/seed_clicks.sh
 UA="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
@@ -98,6 +103,29 @@ SQL
   fi
 }
 
+# stored_clicks_sql SERIES → the STORED_CLICKS clicks, evenly over the 90 days before today,
+# 20,000 visitors a day (bench/seed_clicks.sh); needs `visitor_expr`.
+stored_clicks_sql() {
+  clicks_insert "$LINKS" 20000 "$TODAY_START_MS - 1 - (CAST(i AS BIGINT) * $((90 * DAY_MS)) / $STORED_CLICKS)" \
+    "$STORED_CLICKS" "$1"
+}
+
+# store_clicks BACKEND DATABASE_URL → stores and rolls up the STORED_CLICKS clicks
+store_clicks() {
+  [ "$STORED_CLICKS" -gt 0 ] || return 0
+  echo "   storing $STORED_CLICKS clicks and rolling them up"
+  case $1 in
+    sqlite)
+      visitor_expr() { echo "CAST(CAST(v AS TEXT) AS BLOB)"; }
+      stored_clicks_sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) SELECT i FROM n" \
+        | sed 's/FALSE/0/' | sqlite3 "$DB" ;;
+    postgres)
+      visitor_expr() { echo "int8send(v::int8) || '\\x0000000000000000'::bytea"; }
+      stored_clicks_sql "SELECT generate_series(1, %s) AS i" | psql -q "$2" ;;
+  esac
+  DATABASE_URL=$2 "$OPENPXL" rollup 2>/dev/null
+}
+
 # run_openpxl NAME DATABASE_URL COUNT_COMMAND...
 run_openpxl() {
   local name=$1 url=$2; shift 2
@@ -110,8 +138,9 @@ run_openpxl() {
   kill -TERM $pid; wait $pid
   local served stored
   served=$(grep -o 'clicks.received=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
-  stored=$("$@")
-  RESULT[$name]="${RESULT[$name]} $served $stored"
+  writing=$(grep -o 'clicks.writing_ms=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
+  stored=$(( $("$@") - STORED_CLICKS ))
+  RESULT[$name]="${RESULT[$name]} $served $stored ${writing:-0}"
 }
 
 if wanted sqlite; then
@@ -122,6 +151,8 @@ seed_sql 127.0.0.1:9091 | sqlite3 "$DB"
 # The seeded links have no search text yet: fill it now (as `migrate` does once after an
 # upgrade), not while the server is measured.
 DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
+store_clicks sqlite "sqlite://$DB"
+sqlite3 "$DB" ANALYZE
 run_openpxl sqlite "sqlite://$DB" sqlite3 "$DB" "SELECT COUNT(*) FROM clicks"
 fi
 
@@ -132,6 +163,7 @@ PG_URL="${PG_ADMIN_URL%/*}/$PG_BENCH_DB"
 DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
 seed_sql 127.0.0.1:9091 | psql -q "$PG_URL"
 DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
+store_clicks postgres "$PG_URL"
 psql -q "$PG_URL" -c "VACUUM ANALYZE"
 run_openpxl postgres "$PG_URL" psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM clicks"
 psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
@@ -141,7 +173,7 @@ echo
 echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s measured after ${WARMUP}s warm-up, $LINKS links, $(nproc) cores"
 printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' target "req/s" p50 p99 "RSS/anon MiB" "wrk reqs" served "in DB"
 for name in $TARGETS; do
-  read -r rps p50 p99 rss reqs served stored <<< "${RESULT[$name]}"
+  read -r rps p50 p99 rss reqs served stored _ <<< "${RESULT[$name]}"
   printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$reqs" "${served:--}" "${stored:--}"
 done
 if wanted ceiling; then
@@ -154,7 +186,11 @@ if wanted ceiling; then
 fi
 for name in $TARGETS; do
   [ "$name" = ceiling ] && continue
-  read -r _ _ _ _ _ served stored <<< "${RESULT[$name]}"
+  read -r _ _ _ _ _ served stored writing <<< "${RESULT[$name]}"
   if [ "$served" = "$stored" ]; then echo "$name: clicks in the database == visits served ($stored)"
   else echo "$name: MISMATCH: served $served, stored $stored"; fi
+  # What the recorder could write: the clicks over the time it spent enriching and writing
+  # them (its batches, warm-up included), and how much of the run that time was.
+  awk -v n="$name" -v c="$stored" -v ms="$writing" -v run=$(( WARMUP + DURATION )) \
+    'BEGIN { if (ms > 0) printf "%s: %.0f clicks written per second of writing (writing %.0f %% of the run)\n", n, c / (ms / 1000), 100 * ms / 1000 / run }'
 done

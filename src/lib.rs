@@ -103,6 +103,7 @@ pub async fn serve(
             clicks.received = status.received,
             clicks.written = status.written,
             clicks.refused = status.refused,
+            clicks.writing_ms = status.writing.as_millis() as u64,
             "all clicks written"
         );
     } else {
