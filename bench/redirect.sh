@@ -138,7 +138,7 @@ run_openpxl() {
   kill -TERM $pid; wait $pid
   local served stored
   served=$(grep -o 'clicks.received=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
-  writing=$(grep -o 'clicks.writing_ms=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
+  writing=$(grep -o 'clicks.writing_ms=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2 || true)
   stored=$(( $("$@") - STORED_CLICKS ))
   RESULT[$name]="${RESULT[$name]} $served $stored ${writing:-0}"
 }
