@@ -72,9 +72,16 @@ pub fn is_about_the_data(error: &sqlx::Error) -> bool {
     match code_of(error.as_ref()) {
         // TOOBIG, CONSTRAINT, MISMATCH, RANGE.
         Code::Sqlite(code) => matches!(code, 18 | 19 | 20 | 25),
-        // Data exception, integrity constraint violation.
-        Code::Postgres(code) => code.starts_with("22") || code.starts_with("23"),
+        Code::Postgres(code) => postgres_code_is_about_the_data(&code),
     }
+}
+
+/// Data exceptions and integrity constraint violations, except an invalid binary
+/// representation (22P03): clicks are sent in `COPY`'s binary format, and that error means
+/// the code and the table's column types disagree (a bug, mended by a fix and a restart),
+/// not that a click is bad. Refusing it would drop every click; retrying keeps them.
+fn postgres_code_is_about_the_data(code: &str) -> bool {
+    (code.starts_with("22") && code != "22P03") || code.starts_with("23")
 }
 
 #[cfg(test)]
@@ -87,5 +94,15 @@ mod tests {
         assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::other("x"))));
         assert!(!is_unavailable(&sqlx::Error::RowNotFound));
         assert!(!is_about_the_data(&sqlx::Error::PoolTimedOut));
+    }
+
+    #[test]
+    fn bad_values_and_constraints_are_about_the_data_but_a_copy_format_mismatch_is_not() {
+        assert!(postgres_code_is_about_the_data("22001")); // string too long
+        assert!(postgres_code_is_about_the_data("22021")); // bad UTF-8
+        assert!(postgres_code_is_about_the_data("23505")); // unique violation
+        assert!(!postgres_code_is_about_the_data("22P03")); // invalid binary representation
+        assert!(!postgres_code_is_about_the_data("42804")); // datatype mismatch
+        assert!(!postgres_code_is_about_the_data("08006")); // connection failure
     }
 }

@@ -6,6 +6,11 @@
 //! Clicks are written this way on Postgres: `COPY` inserts a page's worth of rows at a time
 //! (one WAL record and one buffer lock per page, not per row) and skips the planner and the
 //! executor that an `INSERT ... SELECT FROM UNNEST(...)` runs.
+//!
+//! The binary format carries no types: each value must be encoded as its column's type
+//! (`i64` for `BIGINT`, `&str` for `TEXT`, ...). A mismatch is refused by Postgres as an
+//! invalid binary representation, which the recorder retries rather than drops
+//! ([`super::error_kind`]); every click test on Postgres writes through this path.
 
 use sqlx::{
     Encode, Postgres,

@@ -373,3 +373,56 @@ async fn during_a_database_outage_redirects_go_on_and_clicks_are_kept_until_it_r
         11
     );
 }
+
+/// Runs `statement` on the test's Postgres database, outside the server.
+async fn on_postgres(app: &TestApp, statement: &str) {
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query(statement)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
+    let app = TestApp::spawn().await;
+    if !app.db.postgres_only(
+        "clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped",
+        "clicks are written with Postgres's binary COPY",
+    ) {
+        return;
+    }
+    app.created(json!({"destination": "https://example.com/typed", "route": "typed"}))
+        .await;
+    let id = app.link_id(DEFAULT_DOMAIN, "typed").await;
+    // The table and the recorder now disagree on a column's type, as after a bad release:
+    // Postgres refuses the batch as an invalid binary representation (22P03).
+    on_postgres(&app, "ALTER TABLE clicks ALTER COLUMN link_id TYPE integer").await;
+    for _ in 0..3 {
+        let response = app.visit(DEFAULT_DOMAIN, "/typed", CHROME_WINDOWS).await;
+        assert_eq!(response.status(), 302);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        if ready.status() == 503 {
+            break; // the recorder has failed a write and keeps the clicks
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the recorder never reported the refused batch"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.store().count_link_clicks(id).await.unwrap(), (0, 0));
+
+    on_postgres(&app, "ALTER TABLE clicks ALTER COLUMN link_id TYPE bigint").await;
+    app.flush_clicks().await;
+    assert_eq!(
+        app.store().count_link_clicks(id).await.unwrap(),
+        (3, 0),
+        "every click was kept and written once the types agreed again"
+    );
+}
