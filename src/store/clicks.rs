@@ -26,6 +26,8 @@ pub struct ClickRow {
     pub referrer: String,
     pub source: String,
     pub medium: String,
+    /// Stored as `''` when there is none, so that no click row holds a NULL: Postgres then
+    /// writes no null bitmap, and its row header is 24 bytes instead of 32.
     pub campaign: Option<String>,
     pub language: String,
 }
@@ -209,7 +211,7 @@ async fn insert_clicks_any(
             .bind(row.referrer.as_str())
             .bind(row.source.as_str())
             .bind(row.medium.as_str())
-            .bind(row.campaign.as_deref())
+            .bind(stored_campaign(row))
             .bind(row.language.as_str());
     }
     query.execute(&mut **tx).await?;
@@ -275,7 +277,7 @@ async fn insert_clicks_postgres(
             .value(row.referrer.as_str())?
             .value(row.source.as_str())?
             .value(row.medium.as_str())?
-            .value(row.campaign.as_deref())?
+            .value(stored_campaign(row))?
             .value(row.language.as_str())?;
     }
     copy.send(
@@ -349,10 +351,16 @@ impl From<ClickRecord> for ClickRow {
             referrer: r.referrer,
             source: r.source,
             medium: r.medium,
-            campaign: r.campaign,
+            campaign: r.campaign.filter(|campaign| !campaign.is_empty()),
             language: r.language,
         }
     }
+}
+
+/// A click's campaign as stored: `''` for none (see [`ClickRow::campaign`]); rows written
+/// before this was so hold NULL, read back as none too.
+fn stored_campaign(row: &ClickRow) -> &str {
+    row.campaign.as_deref().unwrap_or("")
 }
 
 /// The human clicks of one link in a batch.
