@@ -76,12 +76,14 @@ pub fn is_about_the_data(error: &sqlx::Error) -> bool {
     }
 }
 
-/// Data exceptions and integrity constraint violations, except an invalid binary
-/// representation (22P03): clicks are sent in `COPY`'s binary format, and that error means
-/// the code and the table's column types disagree (a bug, mended by a fix and a restart),
-/// not that a click is bad. Refusing it would drop every click; retrying keeps them.
+/// Data exceptions and integrity constraint violations, except the two that `COPY`'s
+/// binary format answers for a mistake of the code rather than of a click: an invalid
+/// binary representation (22P03: the code and the table disagree on a column's type) and
+/// bad copy file format (22P04: a wrong field count or size). Refusing those would drop
+/// every click; retrying keeps them until a fixed release writes them.
 fn postgres_code_is_about_the_data(code: &str) -> bool {
-    (code.starts_with("22") && code != "22P03") || code.starts_with("23")
+    const COPY_FORMAT_MISTAKES: [&str; 2] = ["22P03", "22P04"];
+    (code.starts_with("22") && !COPY_FORMAT_MISTAKES.contains(&code)) || code.starts_with("23")
 }
 
 #[cfg(test)]
@@ -102,6 +104,7 @@ mod tests {
         assert!(postgres_code_is_about_the_data("22021")); // bad UTF-8
         assert!(postgres_code_is_about_the_data("23505")); // unique violation
         assert!(!postgres_code_is_about_the_data("22P03")); // invalid binary representation
+        assert!(!postgres_code_is_about_the_data("22P04")); // bad copy file format
         assert!(!postgres_code_is_about_the_data("42804")); // datatype mismatch
         assert!(!postgres_code_is_about_the_data("08006")); // connection failure
     }

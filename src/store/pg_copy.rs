@@ -8,8 +8,9 @@
 //! executor that an `INSERT ... SELECT FROM UNNEST(...)` runs.
 //!
 //! The binary format carries no types: each value must be encoded as its column's type
-//! (`i64` for `BIGINT`, `&str` for `TEXT`, ...). A mismatch is refused by Postgres as an
-//! invalid binary representation, which the recorder retries rather than drops
+//! (`i64` for `BIGINT`, `&str` for `TEXT`, ...), and each row must have its table's
+//! field count. A mismatch is refused by Postgres as an invalid binary representation or
+//! a bad copy format, which the recorder retries rather than drops
 //! ([`super::error_kind`]); every click test on Postgres writes through this path.
 
 use sqlx::{
