@@ -136,7 +136,7 @@ run_openpxl() {
   wait_for_port $port
   measure "$name" $pid $port
   kill -TERM $pid; wait $pid
-  local served stored
+  local served stored writing
   served=$(grep -o 'clicks.received=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
   writing=$(grep -o 'clicks.writing_ms=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2 || true)
   stored=$(( $("$@") - STORED_CLICKS ))

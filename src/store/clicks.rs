@@ -1,6 +1,7 @@
-//! Writing clicks: batched inserts (multi-row `INSERT`s on SQLite, a binary `COPY` on
-//! Postgres) plus the links' click counters (a multi-row upsert into `link_counters`), in
-//! one transaction; and the daily visitor salts.
+//! Writing clicks: batched inserts (the recorder's batches as one binary `COPY` on
+//! Postgres; multi-row `INSERT`s on SQLite and for imports on both) plus the links' click
+//! counters (a multi-row upsert into `link_counters`), in one transaction; and the daily
+//! visitor salts.
 
 use std::collections::BTreeMap;
 
