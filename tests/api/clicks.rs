@@ -374,17 +374,6 @@ async fn during_a_database_outage_redirects_go_on_and_clicks_are_kept_until_it_r
     );
 }
 
-/// Runs `statement` on the test's Postgres database, outside the server.
-async fn on_postgres(app: &TestApp, statement: &str) {
-    use sqlx::Connection;
-    let mut connection = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
-    sqlx::query(statement)
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    connection.close().await.unwrap();
-}
-
 #[tokio::test]
 async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
     let app = TestApp::spawn().await;
@@ -399,7 +388,9 @@ async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
     let id = app.link_id(DEFAULT_DOMAIN, "typed").await;
     // The table and the recorder now disagree on a column's type, as after a bad release:
     // Postgres refuses the batch as an invalid binary representation (22P03).
-    on_postgres(&app, "ALTER TABLE clicks ALTER COLUMN link_id TYPE integer").await;
+    app.db
+        .execute_on_postgres(&["ALTER TABLE clicks ALTER COLUMN link_id TYPE integer"])
+        .await;
     for _ in 0..3 {
         let response = app.visit(DEFAULT_DOMAIN, "/typed", CHROME_WINDOWS).await;
         assert_eq!(response.status(), 302);
@@ -418,7 +409,9 @@ async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
     }
     assert_eq!(app.store().count_link_clicks(id).await.unwrap(), (0, 0));
 
-    on_postgres(&app, "ALTER TABLE clicks ALTER COLUMN link_id TYPE bigint").await;
+    app.db
+        .execute_on_postgres(&["ALTER TABLE clicks ALTER COLUMN link_id TYPE bigint"])
+        .await;
     app.flush_clicks().await;
     assert_eq!(
         app.store().count_link_clicks(id).await.unwrap(),

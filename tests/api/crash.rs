@@ -39,20 +39,13 @@ async fn sigkill_loses_no_more_than_the_bound_when_the_database_is_slow() {
 /// Every statement that writes clicks takes 300 ms longer: the recorder falls behind the
 /// visits, and its backlog must stay bounded by time all the same.
 async fn slow_down_click_writes(db: &TestDatabase) {
-    use sqlx::Connection;
-    let mut connection = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    for statement in [
+    db.execute_on_postgres(&[
         "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS \
          $$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$",
         "CREATE TRIGGER slow_clicks AFTER INSERT ON clicks \
          FOR EACH STATEMENT EXECUTE FUNCTION slow_down()",
-    ] {
-        sqlx::query(statement)
-            .execute(&mut connection)
-            .await
-            .unwrap();
-    }
-    connection.close().await.unwrap();
+    ])
+    .await;
 }
 
 async fn kill_under_load(db: TestDatabase, slow_writes: bool) {

@@ -86,6 +86,20 @@ impl TestDatabase {
         self.is_postgres()
     }
 
+    /// Postgres only: runs each statement on this database, outside any server.
+    pub async fn execute_on_postgres(&self, statements: &[&str]) {
+        use sqlx::Connection;
+        assert!(self.is_postgres(), "a Postgres test database");
+        let mut connection = sqlx::PgConnection::connect(&self.url).await.unwrap();
+        for statement in statements {
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+        connection.close().await.unwrap();
+    }
+
     /// Postgres only: refuses (and cuts) or allows again every connection to this database,
     /// to play a database outage.
     pub async fn set_reachable(&self, reachable: bool) {
