@@ -40,12 +40,12 @@ SQL
 
 case "$BACKEND" in
   postgres)
-    visitor_expr() { echo "int8send(v::int8) || '\\x0000000000000000'::bytea"; }
+    visitor_expr() { echo "int8send(v::int8)"; }
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS openpxl_dashboard WITH (FORCE)" -c "CREATE DATABASE openpxl_dashboard"
     URL="${PG_ADMIN_URL%/*}/openpxl_dashboard"
     DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
     echo "== seeding $LINKS links and $CLICKS clicks (Postgres)"
-    seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE"
+    { pg_seed_begin; seed_sql "SELECT generate_series(1, %s) AS i"; pg_seed_end; } | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE"
     ;;
   sqlite)
     visitor_expr() { echo "CAST(CAST(v AS TEXT) AS BLOB)"; }

@@ -54,12 +54,12 @@ SQL
 
 case "$BACKEND" in
   postgres)
-    visitor_expr() { echo "int8send(v::int8) || '\\x0000000000000000'::bytea"; }
+    visitor_expr() { echo "int8send(v::int8)"; }
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS openpxl_insight WITH (FORCE)" -c "CREATE DATABASE openpxl_insight"
     URL="${PG_ADMIN_URL%/*}/openpxl_insight"
     DATABASE_URL=$URL "$OPENPXL" migrate 2>/dev/null
     echo "== seeding $CLICKS clicks (Postgres)"
-    time (seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE")
+    time ({ pg_seed_begin; seed_sql "SELECT generate_series(1, %s) AS i"; pg_seed_end; } | psql -q "$URL"; psql -q "$URL" -c "VACUUM ANALYZE")
     ;;
   sqlite)
     visitor_expr() { echo "CAST(CAST(v AS TEXT) AS BLOB)"; }
@@ -118,22 +118,25 @@ for name in "organization, 30 days" "one link, 30 days" "one day, hourly" "count
     "$(python3 -c "print($first * 1000)")" "$total"
 done
 
-# Storage per click, all in (heap, TOAST and indexes), per table.
+# Storage per click, all in (heap, TOAST and indexes), per table; `clicks` is the table
+# before migration 0019, `click_rows` and its two dictionaries after.
 if [ "$BACKEND" = postgres ]; then
   echo
-  echo "storage, bytes per click (Postgres, after VACUUM)"
+  echo "storage, bytes per click (Postgres, after VACUUM): all in, then heap and indexes"
   psql -q "$URL" -c "VACUUM" >/dev/null
+  STORED=$((CLICKS + TODAY_CLICKS))
   psql -At -F ' ' "$URL" -c "
-    SELECT relname, pg_size_pretty(pg_total_relation_size(c.oid)),
-           round(pg_total_relation_size(c.oid)::numeric / $CLICKS, 1)
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind = 'r'
-      AND relname IN ('clicks', 'daily_clicks', 'daily_link_values', 'daily_slot_counts', 'rolled_up_days')
+    WITH t AS (
+      SELECT relname, pg_total_relation_size(c.oid) AS total, pg_relation_size(c.oid) AS heap,
+             pg_indexes_size(c.oid) AS indexes
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r'
+        AND relname IN ('clicks', 'click_rows', 'click_traits', 'click_origins', 'daily_clicks',
+                        'daily_link_values', 'daily_slot_counts', 'rolled_up_days'))
+    SELECT relname, pg_size_pretty(total), round(total::numeric / $STORED, 1),
+           round(heap::numeric / $STORED, 1), round(indexes::numeric / $STORED, 1) FROM t
     UNION ALL
-    SELECT 'all', pg_size_pretty(sum(pg_total_relation_size(c.oid))),
-           round(sum(pg_total_relation_size(c.oid))::numeric / $CLICKS, 1)
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind = 'r'
-      AND relname IN ('clicks', 'daily_clicks', 'daily_link_values', 'daily_slot_counts', 'rolled_up_days')" \
-    | awk '{printf "%-20s %10s %s %8s B/click\n", $1, $2, $3, $4}'
+    SELECT 'all', pg_size_pretty(sum(total)), round(sum(total)::numeric / $STORED, 1),
+           round(sum(heap)::numeric / $STORED, 1), round(sum(indexes)::numeric / $STORED, 1) FROM t" \
+    | awk '{printf "%-20s %10s %s %8s B/click (heap %s, indexes %s)\n", $1, $2, $3, $4, $5, $6}'
 fi

@@ -7,6 +7,7 @@
 # Not part of `cargo test`. See bench/README.md. TARGETS="ceiling postgres" runs only some;
 # TARGETED=1 gives every link 20 targeting rules and 3 A/B variants. STORED_CLICKS=N stores
 # N clicks over the links and the 90 days before today (rolled up) before the run.
+# STORAGE=1 prints what the clicks written on Postgres take, per table, in bytes a click.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,8 +121,8 @@ store_clicks() {
       stored_clicks_sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) SELECT i FROM n" \
         | sed 's/FALSE/0/' | sqlite3 "$DB" ;;
     postgres)
-      visitor_expr() { echo "int8send(v::int8) || '\\x0000000000000000'::bytea"; }
-      stored_clicks_sql "SELECT generate_series(1, %s) AS i" | psql -q "$2" ;;
+      visitor_expr() { echo "int8send(v::int8)"; }
+      { pg_seed_begin; stored_clicks_sql "SELECT generate_series(1, %s) AS i"; pg_seed_end; } | psql -q "$2" ;;
   esac
   DATABASE_URL=$2 "$OPENPXL" rollup 2>/dev/null
 }
@@ -166,6 +167,20 @@ DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
 store_clicks postgres "$PG_URL"
 psql -q "$PG_URL" -c "VACUUM ANALYZE"
 run_openpxl postgres "$PG_URL" psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM clicks"
+if [ "${STORAGE:-0}" = 1 ]; then
+  # What the clicks the recorder wrote take, per table (the clicks table before migration
+  # 0019; its narrow rows and dictionaries after), after VACUUM ANALYZE.
+  psql -q "$PG_URL" -c "VACUUM ANALYZE"
+  psql -At -F ' ' "$PG_URL" -c "
+    WITH n AS (SELECT COUNT(*) AS clicks FROM clicks)
+    SELECT relname, n.clicks, round(pg_relation_size(c.oid)::numeric / n.clicks, 1),
+           round(pg_indexes_size(c.oid)::numeric / n.clicks, 1),
+           round(pg_total_relation_size(c.oid)::numeric / n.clicks, 1)
+    FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace, n
+    WHERE s.nspname = 'public' AND c.relkind = 'r'
+      AND relname IN ('clicks', 'click_rows', 'click_traits', 'click_origins')" \
+    | awk '{printf "storage: %-14s %s clicks: heap %s, indexes %s, all %s B/click\n", $1, $2, $3, $4, $5}'
+fi
 psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
 fi
 

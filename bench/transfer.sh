@@ -26,6 +26,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export OPENPXL_DEFAULT_DOMAIN=bench.test
 NOW_MS=$(( $(date +%s) * 1000 ))
+. bench/seed_clicks.sh  # pg_seed_begin, pg_seed_end
 
 # Links with a title and a tag; clicks spread over the 30 days before now, ten a link.
 seed_sql() {
@@ -50,7 +51,7 @@ owner() { # $1 = database URL: the organization `bench` with its owner
 
 case "$BACKEND" in
   postgres)
-    visitor_expr() { echo "int8send((i % 20000)::int8) || '\\x0000000000000000'::bytea"; }
+    visitor_expr() { echo "int8send((i % 20000)::int8)"; }
     for db in openpxl_export openpxl_import; do
       psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
     done
@@ -58,7 +59,7 @@ case "$BACKEND" in
     TARGET="${PG_ADMIN_URL%/*}/openpxl_import"
     owner "$SOURCE"; owner "$TARGET"
     echo "== seeding $LINKS links and $CLICKS clicks (Postgres)"
-    seed_sql "SELECT generate_series(1, %s) AS i" | psql -q "$SOURCE"
+    { pg_seed_begin; seed_sql "SELECT generate_series(1, %s) AS i"; pg_seed_end; } | psql -q "$SOURCE"
     count() { psql -qtA "$1" -c "$2"; }
     ;;
   sqlite)

@@ -1,6 +1,6 @@
 //! The unique-visitor key: SHA-256 of a daily salt, the visitor's IP address and
 //! User-Agent, the link's organization and the visitor's traits (country, city, device,
-//! browser, OS), cut to 16 bytes.
+//! browser, OS), cut to 8 bytes.
 //!
 //! The traits are already functions of the address and User-Agent; hashing them too makes
 //! that hold by construction (even across a GeoIP database update), so a visitor has exactly
@@ -15,8 +15,9 @@ use std::net::IpAddr;
 
 use sha2::{Digest, Sha256};
 
-/// Bytes of the key kept per click: 128 bits, ample against collisions in a day.
-pub const KEY_LEN: usize = 16;
+/// Bytes of the key kept per click: 64 bits, ample against collisions in a day (a chance
+/// in about 37 million of one pair among a million visitors of an organization in a day).
+pub const KEY_LEN: usize = 8;
 
 /// The visitor key of one visit.
 pub fn visitor_key(
@@ -39,6 +40,15 @@ pub fn visitor_key(
         hasher.update(text.as_bytes());
     }
     hasher.finalize()[..KEY_LEN].to_vec()
+}
+
+/// A visitor key read from elsewhere (an export) as openpxl keeps it: [`KEY_LEN`] bytes.
+/// A longer key (exports before migration 0019 had 16 bytes) is cut to its first 8: it is
+/// a hash, so they are as good a key, and the migration cut the stored ones so. A shorter
+/// one is padded with zero bytes.
+pub fn kept_key(mut key: Vec<u8>) -> Vec<u8> {
+    key.resize(KEY_LEN, 0);
+    key
 }
 
 /// A fresh random salt.
@@ -75,5 +85,13 @@ mod tests {
         // The boundaries between inputs count: "UA" + "DE" is not "UAD" + "E".
         let shifted = ["E", "Berlin", "Desktop", "Chrome", "Windows"];
         assert_ne!(base, visitor_key(b"salt", ip, "UAD", 1, shifted));
+    }
+
+    #[test]
+    fn keys_from_elsewhere_are_kept_as_eight_bytes() {
+        let long: Vec<u8> = (1..=16).collect();
+        assert_eq!(kept_key(long), [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(kept_key(vec![0, 255]), [0, 255, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(kept_key(vec![9; 8]), [9; 8]);
     }
 }

@@ -1,13 +1,20 @@
 //! Writing clicks: batched inserts (the recorder's batches as one binary `COPY` on
 //! Postgres; multi-row `INSERT`s on SQLite and for imports on both) plus the links' click
 //! counters (a multi-row upsert into `link_counters`), in one transaction; and the daily
-//! visitor salts.
+//! visitor salts. On Postgres a click is written as a narrow row of `click_rows`, its
+//! values as two dictionary codes ([`super::click_codes`]), and read back through the view
+//! `clicks`; on SQLite it is a row of the table `clicks`.
 
 use std::collections::BTreeMap;
 
 use sqlx::{Any, Postgres, Transaction, postgres::PgPool};
 
-use super::{Backend, Store, pg_copy::BinaryCopy, transaction::in_transaction};
+use super::{
+    Backend, Store,
+    click_codes::{ClickCode, visitor_number},
+    pg_copy::BinaryCopy,
+    transaction::in_transaction,
+};
 use crate::{clicks::Outcome, timestamp::Millis};
 
 /// One click, enriched and ready to store. Holds no IP address.
@@ -33,7 +40,33 @@ pub struct ClickRow {
     pub language: String,
 }
 
+impl ClickRow {
+    /// A human click at time 0 on nothing, every value empty (to build on with `..`).
+    pub fn empty() -> Self {
+        Self {
+            org_id: 0,
+            link_id: 0,
+            at: 0,
+            bot: false,
+            outcome: Outcome::Destination,
+            visitor: Vec::new(),
+            country: String::new(),
+            city: String::new(),
+            device: String::new(),
+            browser: String::new(),
+            os: String::new(),
+            referrer: String::new(),
+            source: String::new(),
+            medium: String::new(),
+            campaign: None,
+            language: String::new(),
+        }
+    }
+}
+
+/// Columns of a row of SQLite's `clicks`, and of Postgres's `click_rows`.
 const CLICK_COLUMNS: usize = 16;
+const CLICK_ROW_COLUMNS: usize = 6;
 /// Rows per INSERT: keeps the parameter count under SQLite's limit (32766) and Postgres's
 /// (65535).
 const ROWS_PER_INSERT: usize = 1000;
@@ -71,8 +104,16 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        debug_assert!(
+            rows.iter()
+                .all(|r| r.visitor.len() == crate::clicks::visitor::KEY_LEN),
+            "visitor keys are 8 bytes (clicks::visitor::kept_key)"
+        );
         let written = match &self.bulk {
-            Some(postgres) => record_clicks_postgres(postgres, rows).await,
+            Some(postgres) => match self.click_codes.of(postgres, rows).await {
+                Ok(codes) => record_clicks_postgres(postgres, rows, &codes).await,
+                Err(error) => Err(error),
+            },
             None => self.record_clicks_any(rows).await,
         };
         self.note_write(&written).await;
@@ -83,7 +124,7 @@ impl Store {
     async fn record_clicks_any(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         let backend = self.backend;
         in_transaction(&self.pool, async |tx| {
-            write_clicks_in(tx, backend, rows).await
+            write_clicks_in(tx, backend, rows, None).await
         })
         .await
     }
@@ -151,6 +192,18 @@ impl Store {
         .boxed()
     }
 
+    /// The dictionary codes of clicks about to be written on Postgres (`None` on SQLite,
+    /// whose rows hold the values).
+    pub(super) async fn click_codes(
+        &self,
+        rows: &[ClickRow],
+    ) -> Result<Option<Vec<ClickCode>>, sqlx::Error> {
+        match &self.bulk {
+            Some(postgres) => Ok(Some(self.click_codes.of(postgres, rows).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Every row of the click table for a link, oldest first (for tests and exports).
     pub async fn link_clicks(&self, link_id: i64) -> Result<Vec<ClickRow>, sqlx::Error> {
         let rows: Vec<ClickRecord> = sqlx::query_as(
@@ -166,14 +219,29 @@ impl Store {
 }
 
 /// Stores clicks, marks their late days dirty and adds them to their links' counters, in
-/// the transaction `tx` (the recorder's on SQLite, an import's on both databases).
+/// the transaction `tx` (the recorder's on SQLite, an import's on both databases). With
+/// `codes` (Postgres: [`Store::click_codes`], one per row) as rows of `click_rows`,
+/// without as rows of `clicks`.
 pub(super) async fn write_clicks_in(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     rows: &[ClickRow],
+    codes: Option<&[ClickCode]>,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        insert_clicks_any(tx, backend, chunk).await?;
+    match codes {
+        Some(codes) => {
+            for (chunk, codes) in rows
+                .chunks(ROWS_PER_INSERT)
+                .zip(codes.chunks(ROWS_PER_INSERT))
+            {
+                insert_click_rows_any(tx, backend, chunk, codes).await?;
+            }
+        }
+        None => {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                insert_clicks_any(tx, backend, chunk).await?;
+            }
+        }
     }
     super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
     let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
@@ -219,6 +287,31 @@ async fn insert_clicks_any(
     Ok(())
 }
 
+/// One multi-row `INSERT` of narrow click rows and their codes (Postgres).
+async fn insert_click_rows_any(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    chunk: &[ClickRow],
+    codes: &[ClickCode],
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO click_rows (org_id, link_id, at, visitor, traits, origin) VALUES {}",
+        placeholders(backend, chunk.len(), CLICK_ROW_COLUMNS)
+    );
+    let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
+    for (row, code) in chunk.iter().zip(codes) {
+        query = query
+            .bind(row.org_id)
+            .bind(row.link_id)
+            .bind(row.at)
+            .bind(visitor_number(&row.visitor))
+            .bind(code.traits)
+            .bind(code.origin);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// One multi-row upsert of click counters (at most [`LINKS_PER_UPSERT`] links).
 async fn add_to_counters_any(
     tx: &mut Transaction<'_, Any>,
@@ -246,11 +339,16 @@ async fn add_to_counters_any(
     Ok(())
 }
 
-/// Postgres: the whole batch through one binary `COPY` ([`BinaryCopy`]), and the counters
-/// in one `INSERT ... SELECT FROM UNNEST(arrays)` upsert.
-async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
+/// Postgres: the whole batch through one binary `COPY` ([`BinaryCopy`]) of narrow rows
+/// with their `codes`, and the counters in one `INSERT ... SELECT FROM UNNEST(arrays)`
+/// upsert.
+async fn record_clicks_postgres(
+    pool: &PgPool,
+    rows: &[ClickRow],
+    codes: &[ClickCode],
+) -> Result<(), sqlx::Error> {
     in_transaction(pool, async |tx| {
-        insert_clicks_postgres(tx, rows).await?;
+        insert_clicks_postgres(tx, rows, codes).await?;
         super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
         add_to_counters_postgres(tx, &human_clicks_per_link(rows)).await
     })
@@ -260,31 +358,21 @@ async fn record_clicks_postgres(pool: &PgPool, rows: &[ClickRow]) -> Result<(), 
 async fn insert_clicks_postgres(
     tx: &mut Transaction<'_, Postgres>,
     rows: &[ClickRow],
+    codes: &[ClickCode],
 ) -> Result<(), sqlx::Error> {
-    let mut copy = BinaryCopy::new(CLICK_COLUMNS as i16);
-    for row in rows {
+    let mut copy = BinaryCopy::new(CLICK_ROW_COLUMNS as i16);
+    for (row, code) in rows.iter().zip(codes) {
         copy.row()
             .value(row.org_id)?
             .value(row.link_id)?
             .value(row.at)?
-            .value(row.bot)?
-            .value(row.outcome.stored())?
-            .value(row.visitor.as_slice())?
-            .value(row.country.as_str())?
-            .value(row.city.as_str())?
-            .value(row.device.as_str())?
-            .value(row.browser.as_str())?
-            .value(row.os.as_str())?
-            .value(row.referrer.as_str())?
-            .value(row.source.as_str())?
-            .value(row.medium.as_str())?
-            .value(stored_campaign(row))?
-            .value(row.language.as_str())?;
+            .value(visitor_number(&row.visitor))?
+            .value(code.traits)?
+            .value(code.origin)?;
     }
     copy.send(
         tx,
-        "COPY clicks (org_id, link_id, at, bot, outcome, visitor, country, city, device, \
-                      browser, os, referrer, source, medium, campaign, language) \
+        "COPY click_rows (org_id, link_id, at, visitor, traits, origin) \
          FROM STDIN (FORMAT binary)",
     )
     .await?;
@@ -421,17 +509,7 @@ mod tests {
             at,
             bot,
             outcome: Outcome::Variant(1),
-            visitor: vec![],
-            country: String::new(),
-            city: String::new(),
-            device: String::new(),
-            browser: String::new(),
-            os: String::new(),
-            referrer: String::new(),
-            source: String::new(),
-            medium: String::new(),
-            campaign: None,
-            language: String::new(),
+            ..ClickRow::empty()
         };
         let turned_away = |outcome| ClickRow {
             outcome,

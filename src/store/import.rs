@@ -101,7 +101,8 @@ impl Store {
                 outcomes[i] = Imported::Created(item.clicks.len());
             }
             tag_links(tx, backend, org_id, &tagged).await?;
-            write_clicks_in(tx, backend, &clicks).await?;
+            let codes = self.click_codes(&clicks).await?;
+            write_clicks_in(tx, backend, &clicks, codes.as_deref()).await?;
             // A limited link has used as many visits as it has clicks through.
             for link_id in limited {
                 sqlx::query(

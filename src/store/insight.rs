@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::Store;
 use super::rollups::SlotCounts;
-use super::sql::{Param, SpanEnd, Sql};
+use super::sql::{Param, Sql};
 use crate::{
     analytics::question::{ClickFilter, Counts, Dimension, RollupRows},
     timestamp::Millis,
@@ -26,7 +26,7 @@ impl Store {
             return Ok(Counts::default());
         }
         let mut sql = Sql::new("SELECT COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
-        sql.filter(filter).spans("c.at", ranges, SpanEnd::Excluded);
+        sql.filter(filter).click_times(ranges);
         let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.analytics).await?;
         Ok(Counts { total, unique })
     }
@@ -39,8 +39,7 @@ impl Store {
         (start, end): (Millis, Millis),
     ) -> Result<i64, sqlx::Error> {
         let mut sql = Sql::new("SELECT COUNT(*) FROM clicks c WHERE");
-        sql.filter(filter)
-            .spans("c.at", &[(start, end)], SpanEnd::Excluded);
+        sql.filter(filter).click_times(&[(start, end)]);
         let (total,): (i64,) = sql.query_as().fetch_one(&self.analytics).await?;
         Ok(total)
     }
@@ -65,7 +64,7 @@ impl Store {
                     .param(Param::Int(length))
                     .push(", COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
                 sql.filter(filter)
-                    .spans("c.at", &runs_of(buckets), SpanEnd::Excluded)
+                    .click_times(&runs_of(buckets))
                     .push(" GROUP BY 1");
                 let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
                 let index: HashMap<i64, usize> = buckets
@@ -113,7 +112,7 @@ impl Store {
         // The buckets' ranges again, outside the join: they let the planner estimate the
         // rows (without them Postgres expects millions and spends a quarter second
         // compiling the query with JIT).
-        sql.spans("c.at", &runs_of(buckets), SpanEnd::Excluded)
+        sql.click_times(&runs_of(buckets))
             .push(" GROUP BY b.column1");
         sql.query_as().fetch_all(&self.analytics).await
     }
@@ -133,7 +132,7 @@ impl Store {
         let mut sql = Sql::new(&format!(
             "SELECT c.{column}, COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE"
         ));
-        sql.filter(filter).spans("c.at", ranges, SpanEnd::Excluded);
+        sql.filter(filter).click_times(ranges);
         sql.push(&format!(" GROUP BY c.{column}"));
         let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))
@@ -201,7 +200,7 @@ impl Store {
             return Ok(HashMap::new());
         }
         let mut sql = Sql::new("SELECT r.day, r.slots FROM daily_slot_counts r WHERE");
-        sql.scope(filter).spans("r.day", days, SpanEnd::Included);
+        sql.scope(filter).spans("r.day", days);
         let rows: Vec<(i64, Vec<u8>)> = sql.query_as().fetch_all(&self.analytics).await?;
         let mut slots = HashMap::new();
         for (day, packed) in rows {

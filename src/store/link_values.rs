@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{
     Store,
-    sql::{Param, SpanEnd, Sql},
+    sql::{Param, Sql},
 };
 use crate::analytics::{day_rollup::ValueRow, question::Counts};
 
@@ -51,7 +51,7 @@ impl Store {
         sql.param(Param::Int(org_id))
             .push(" AND r.link_id = ")
             .param(Param::Int(link_id))
-            .spans("r.day", days, SpanEnd::Included);
+            .spans("r.day", days);
         let rows: Vec<(i64, String)> = sql.query_as().fetch_all(&self.analytics).await?;
         let mut per_day = Vec::with_capacity(rows.len());
         for (day, counts) in rows {

@@ -7,6 +7,7 @@
 //! `migrations/sqlite`). The SQL lives in small named functions, one file per table.
 
 pub mod backup;
+mod click_codes;
 mod clicks;
 mod db_bool;
 mod domains;
@@ -143,6 +144,8 @@ pub struct Store {
     /// Postgres only: a small native pool for bulk writes of clicks, which use array
     /// parameters (`UNNEST`) that the `Any` driver cannot bind.
     bulk: Option<PgPool>,
+    /// Postgres only: the click dictionaries' codes seen so far.
+    click_codes: Arc<click_codes::ClickCodes>,
     /// The URL it was opened with (may hold a password: never printed).
     url: Arc<str>,
 }
@@ -201,6 +204,7 @@ impl Store {
             backend,
             health,
             bulk,
+            click_codes: Arc::default(),
             url: url.into(),
         })
     }

@@ -25,7 +25,8 @@ use futures_util::TryStreamExt;
 use sqlx::{Any, Row, Transaction};
 
 use super::{
-    Backend, Store, clicks::placeholders, link_values, slot_pack::pack, transaction::in_transaction,
+    Backend, Store, clicks::placeholders, link_values, slot_pack::pack, sql::click_minutes,
+    transaction::in_transaction,
 };
 use crate::{
     analytics::day_rollup::{CLICK_COLUMNS, DayRollup, RolledUpDay, SlotRow, ValueRow},
@@ -89,7 +90,9 @@ impl Store {
     /// Every organization that has clicks, with the time of its first click.
     pub async fn first_clicks(&self) -> Result<Vec<(i64, Millis)>, sqlx::Error> {
         let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id) \
+            "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id \
+                             AND c.at / 60000 = (SELECT MIN(f.at / 60000) FROM clicks f \
+                                                 WHERE f.org_id = o.id)) \
              FROM organizations o ORDER BY o.id",
         )
         .fetch_all(&self.analytics)
@@ -309,11 +312,14 @@ impl Store {
             Backend::Postgres => &DAY_CLICKS_POSTGRES,
             Backend::Sqlite => &DAY_CLICKS_SQLITE,
         };
+        let (first_minute, last_minute) = click_minutes(start, end);
         let mut rows = sqlx::query(sql)
             .bind(org_id)
             .bind(false)
             .bind(start)
             .bind(end)
+            .bind(first_minute)
+            .bind(last_minute)
             .fetch(&mut *tx);
         let mut read: u32 = 0;
         while let Some(row) = rows.try_next().await? {
@@ -456,11 +462,13 @@ impl Chunk<'_> {
 const STALE_CLAIM_MS: Millis = ROLLUP_GRACE_MS;
 
 /// The columns of a day's human clicks (parameters: organization, `false`, day start and
-/// end): the link, visitor and time, then the link's domain and the [`CLICK_COLUMNS`].
+/// end, and their first and last minute, [`click_minutes`]): the link, visitor and time,
+/// then the link's domain and the [`CLICK_COLUMNS`].
 fn day_clicks(fields: &str) -> String {
     format!(
         "SELECT c.link_id, c.visitor, c.at, {fields} FROM clicks c JOIN links l \
-         ON l.id = c.link_id WHERE c.org_id = $1 AND c.bot = $2 AND c.at >= $3 AND c.at < $4"
+         ON l.id = c.link_id WHERE c.org_id = $1 AND c.bot = $2 AND c.at >= $3 AND c.at < $4 \
+         AND c.at / 60000 >= $5 AND c.at / 60000 <= $6"
     )
 }
 

@@ -12,13 +12,6 @@ use sqlx::{Any, any::AnyArguments, query::QueryAs};
 
 use crate::analytics::question::{ClickFilter, RollupRows};
 
-/// Whether a span's second number is its end (excluded) or its last value (included).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpanEnd {
-    Excluded,
-    Included,
-}
-
 /// A parameter of a query being built.
 pub enum Param {
     Int(i64),
@@ -100,13 +93,9 @@ impl Sql {
         self
     }
 
-    /// `AND (c.at >= $ AND c.at < $ OR ...)`: the column within any of the spans, each
-    /// `[first, end)` or `[first, last]` as `end` says.
-    pub fn spans(&mut self, column: &str, spans: &[(i64, i64)], end: SpanEnd) -> &mut Self {
-        let below = match end {
-            SpanEnd::Excluded => " < ",
-            SpanEnd::Included => " <= ",
-        };
+    /// `AND (r.day >= $ AND r.day <= $ OR ...)`: the column within any of the spans, each
+    /// `[first, last]`.
+    pub fn spans(&mut self, column: &str, spans: &[(i64, i64)]) -> &mut Self {
         self.push(" AND (");
         for (index, (first, last)) in spans.iter().enumerate() {
             self.push(if index == 0 { "" } else { " OR " })
@@ -115,8 +104,29 @@ impl Sql {
                 .param(Param::Int(*first))
                 .push(" AND ")
                 .push(column)
-                .push(below)
+                .push(" <= ")
                 .param(Param::Int(*last));
+        }
+        self.push(")")
+    }
+
+    /// `AND (c.at >= $ AND c.at < $ AND c.at / 60000 >= $ AND c.at / 60000 <= $ OR ...)`:
+    /// clicks (aliased `c`) within any of the `[start, end)` spans. The minutes are for
+    /// Postgres, whose index on clicks is by organization and minute (migration 0019,
+    /// [`click_minutes`]); SQLite's by organization and time serves the first two.
+    pub fn click_times(&mut self, spans: &[(i64, i64)]) -> &mut Self {
+        self.push(" AND (");
+        for (index, &(start, end)) in spans.iter().enumerate() {
+            let (first, last) = click_minutes(start, end);
+            self.push(if index == 0 { "" } else { " OR " })
+                .push("c.at >= ")
+                .param(Param::Int(start))
+                .push(" AND c.at < ")
+                .param(Param::Int(end))
+                .push(" AND c.at / 60000 >= ")
+                .param(Param::Int(first))
+                .push(" AND c.at / 60000 <= ")
+                .param(Param::Int(last));
         }
         self.push(")")
     }
@@ -139,8 +149,7 @@ impl Sql {
             self.push(" AND r.value = ")
                 .param(Param::Text(value.clone()));
         }
-        self.traits("r", filter)
-            .spans("r.day", days, SpanEnd::Included)
+        self.traits("r", filter).spans("r.day", days)
     }
 
     /// `r.org_id = $ AND r.link_id = $ AND r.domain = $`: the roll-up rows of the filter's
@@ -170,6 +179,12 @@ impl Sql {
     }
 }
 
+/// The first and last minute (`at / 60000`, as the index on Postgres's `click_rows` keys
+/// it) of the times `[start, end)`; times are never negative.
+pub fn click_minutes(start: i64, end: i64) -> (i64, i64) {
+    (start.div_euclid(60_000), (end - 1).div_euclid(60_000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,13 +200,29 @@ mod tests {
         };
         let mut sql = Sql::new("SELECT 1 FROM clicks c WHERE");
         sql.filter(&filter)
-            .spans("c.at", &[(10, 20), (30, 40)], SpanEnd::Excluded);
+            .click_times(&[(10, 20), (120_000, 180_001)]);
         assert_eq!(
             sql.text,
             "SELECT 1 FROM clicks c WHERE c.org_id = $1 AND c.bot = $2 AND c.link_id = $3 \
-             AND c.country = $4 AND (c.at >= $5 AND c.at < $6 OR c.at >= $7 AND c.at < $8)"
+             AND c.country = $4 AND (c.at >= $5 AND c.at < $6 AND c.at / 60000 >= $7 \
+             AND c.at / 60000 <= $8 OR c.at >= $9 AND c.at < $10 AND c.at / 60000 >= $11 \
+             AND c.at / 60000 <= $12)"
         );
-        assert_eq!(sql.params.len(), 8);
+        let ints: Vec<i64> = sql.params[4..]
+            .iter()
+            .map(|param| match param {
+                Param::Int(value) => *value,
+                _ => panic!("a time or minute is a number"),
+            })
+            .collect();
+        assert_eq!(ints, [10, 20, 0, 0, 120_000, 180_001, 2, 3]);
+    }
+
+    #[test]
+    fn a_span_of_times_covers_the_minutes_of_its_first_and_last_millisecond() {
+        assert_eq!(click_minutes(0, 60_000), (0, 0));
+        assert_eq!(click_minutes(59_999, 60_001), (0, 1));
+        assert_eq!(click_minutes(60_000, 60_001), (1, 1));
     }
 
     #[test]

@@ -234,6 +234,7 @@ impl ClickRecord {
         let outcome = Outcome::parse(&self.outcome)
             .ok_or_else(|| format!("outcome {:?} is not a click outcome", self.outcome))?;
         let visitor = hex::decode(&self.visitor)
+            .map(crate::clicks::visitor::kept_key)
             .map_err(|why| format!("visitor must be hexadecimal ({why})"))?;
         Ok(ClickRow {
             org_id,
@@ -289,7 +290,10 @@ mod tests {
             unreachable!()
         };
         let row = record.into_row(1, 2).unwrap();
-        assert_eq!((row.at % 1000, row.visitor), (123, vec![0, 255]));
+        assert_eq!(
+            (row.at % 1000, row.visitor),
+            (123, vec![0, 255, 0, 0, 0, 0, 0, 0])
+        );
         assert_eq!(row.outcome, Outcome::Variant(1));
         let header =
             r#"{"type":"openpxl-export","version":1,"organization":"acme","exportedAt":"x"}"#;

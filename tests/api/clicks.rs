@@ -264,7 +264,7 @@ async fn the_visitor_key_tells_visitors_apart_and_holds_no_address() {
         unreachable!()
     };
     for row in &rows {
-        assert_eq!(row.visitor.len(), 16);
+        assert_eq!(row.visitor.len(), 8);
         assert!(
             !row.visitor.windows(4).any(|w| w == v4.octets()),
             "the key must not contain the address"
@@ -387,9 +387,14 @@ async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
         .await;
     let id = app.link_id(DEFAULT_DOMAIN, "typed").await;
     // The table and the recorder now disagree on a column's type, as after a bad release:
-    // Postgres refuses the batch as an invalid binary representation (22P03).
+    // Postgres refuses the batch as an invalid binary representation (22P03). (The view
+    // `clicks` keeps reading the real table, set aside meanwhile.)
     app.db
-        .execute_on_postgres(&["ALTER TABLE clicks ALTER COLUMN link_id TYPE integer"])
+        .execute_on_postgres(&[
+            "ALTER TABLE click_rows RENAME TO click_rows_set_aside",
+            "CREATE TABLE click_rows (id BIGINT, org_id BIGINT, link_id INTEGER, at BIGINT, \
+             visitor BIGINT, traits INTEGER, origin INTEGER)",
+        ])
         .await;
     for _ in 0..3 {
         let response = app.visit(DEFAULT_DOMAIN, "/typed", CHROME_WINDOWS).await;
@@ -410,7 +415,10 @@ async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
     assert_eq!(app.store().count_link_clicks(id).await.unwrap(), (0, 0));
 
     app.db
-        .execute_on_postgres(&["ALTER TABLE clicks ALTER COLUMN link_id TYPE bigint"])
+        .execute_on_postgres(&[
+            "DROP TABLE click_rows",
+            "ALTER TABLE click_rows_set_aside RENAME TO click_rows",
+        ])
         .await;
     app.flush_clicks().await;
     assert_eq!(

@@ -42,7 +42,7 @@ async fn slow_down_click_writes(db: &TestDatabase) {
     db.execute_on_postgres(&[
         "CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS \
          $$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$",
-        "CREATE TRIGGER slow_clicks AFTER INSERT ON clicks \
+        "CREATE TRIGGER slow_clicks AFTER INSERT ON click_rows \
          FOR EACH STATEMENT EXECUTE FUNCTION slow_down()",
     ])
     .await;

@@ -77,6 +77,16 @@ impl TestDatabase {
         self.postgres.is_some()
     }
 
+    /// The table that holds click rows, for a test that deletes some: Postgres's `clicks` is
+    /// a view over `click_rows` and its dictionaries (migration 0019).
+    pub fn click_table(&self) -> &'static str {
+        if self.is_postgres() {
+            "click_rows"
+        } else {
+            "clicks"
+        }
+    }
+
     /// For a test that only means something on Postgres: `true` there; on SQLite it says on
     /// stderr that it was skipped (CI runs the suite on Postgres too) and gives `false`.
     pub fn postgres_only(&self, test: &str, why: &str) -> bool {

@@ -270,7 +270,7 @@ async fn clicks_at(app: &TestApp, route: &str, instants: &[&str]) {
                 .as_millisecond(),
             bot: false,
             outcome: openpxl::clicks::Outcome::Destination,
-            visitor: vec![u8::try_from(i).unwrap(); 16],
+            visitor: vec![u8::try_from(i).unwrap(); 8],
             country: "Unknown".into(),
             city: "Unknown".into(),
             device: "Desktop".into(),

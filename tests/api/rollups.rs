@@ -24,9 +24,8 @@ pub const DAYS: i64 = 6;
 /// Visitor `v` of day `day`: its key and traits (the traits follow from the key, as with
 /// real visitors, whose traits come from the address and User-Agent the key hashes).
 fn visitor(day: i64, v: i64) -> (Vec<u8>, [&'static str; 5]) {
-    let mut key = vec![0u8; 16];
-    key[..8].copy_from_slice(&day.to_be_bytes());
-    key[8..].copy_from_slice(&v.to_be_bytes());
+    // 8 bytes, as the server's keys: the day above the visitor's number.
+    let key = ((day << 32) | v).to_be_bytes().to_vec();
     let traits = match v % 3 {
         0 => ["DE", "Berlin", "Desktop", "Chrome", "Windows"],
         1 => ["DE", "Munich", "Mobile", "Safari", "iOS"],
@@ -259,7 +258,8 @@ async fn open_days_kept_in_memory_give_exactly_the_numbers_of_the_raw_clicks() {
     {
         use sqlx::Connection;
         let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
-        sqlx::query("DELETE FROM clicks WHERE at >= $1 AND at < $2")
+        let table = app.db.click_table();
+        sqlx::query(&format!("DELETE FROM {table} WHERE at >= $1 AND at < $2"))
             .bind(today * DAY_MS)
             .bind(today * DAY_MS + 19 * HOUR_MS + 30 * MINUTE_MS)
             .execute(&mut connection)
@@ -292,7 +292,7 @@ async fn the_insight_reads_rolled_up_days_from_the_roll_ups() {
     {
         use sqlx::Connection;
         let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
-        sqlx::query("DELETE FROM clicks")
+        sqlx::query(&format!("DELETE FROM {}", app.db.click_table()))
             .execute(&mut connection)
             .await
             .unwrap();
@@ -388,7 +388,22 @@ async fn days_rolled_up_before_outcomes_were_recorded_get_their_outcome_rows_fro
         connection.close().await.unwrap();
     };
     // Clicks from before migration 0012: all of them 'destination'.
-    execute("UPDATE clicks SET outcome = ''").await;
+    if app.db.is_postgres() {
+        execute(
+            "INSERT INTO click_origins (outcome, referrer, source, medium, campaign) \
+             SELECT DISTINCT '', referrer, source, medium, campaign FROM click_origins \
+             ON CONFLICT DO NOTHING",
+        )
+        .await;
+        execute(
+            "UPDATE click_rows r SET origin = d.id FROM click_origins o, click_origins d \
+             WHERE o.id = r.origin AND d.outcome = '' AND (d.referrer, d.source, d.medium, \
+             d.campaign) = (o.referrer, o.source, o.medium, o.campaign)",
+        )
+        .await;
+    } else {
+        execute("UPDATE clicks SET outcome = ''").await;
+    }
     roll_up_closed_days(app.store(), timestamp::now())
         .await
         .unwrap();

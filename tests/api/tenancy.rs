@@ -31,7 +31,7 @@ async fn seed_clicks(app: &TestApp, count: usize) {
             at: now - (i as i64 % 3_600_000),
             bot: false,
             outcome: openpxl::clicks::Outcome::Destination,
-            visitor: (i % 5_000).to_le_bytes().to_vec(),
+            visitor: (i as u64 % 5_000).to_be_bytes().to_vec(),
             country: ["DE", "US", "JP", "FR"][i % 4].into(),
             city: format!("city {}", i % 50),
             device: ["Desktop", "Mobile"][i % 2].into(),

@@ -89,7 +89,7 @@ async fn jsonl_holds_each_live_link_followed_by_its_clicks() {
             .unwrap()
             .starts_with("variant:")
     );
-    assert_eq!(lines[2]["visitor"].as_str().unwrap().len(), 32);
+    assert_eq!(lines[2]["visitor"].as_str().unwrap().len(), 16);
     assert!(
         lines[5]["passwordHash"]
             .as_str()
@@ -667,7 +667,7 @@ async fn an_import_killed_halfway_resumes_to_exactly_the_whole_file() {
         ));
         for second in [1, 2] {
             file.push_str(&format!(
-                "{{\"type\":\"click\",\"link\":\"{DEFAULT_DOMAIN}/k{n}\",\"at\":\"2026-01-02T00:00:0{second}Z\",\"bot\":false,\"outcome\":\"destination\",\"visitor\":\"{n:032x}\",\"country\":\"DE\",\"city\":\"Berlin\",\"device\":\"Desktop\",\"browser\":\"Chrome\",\"os\":\"Windows\",\"referrer\":\"\",\"source\":\"direct\",\"medium\":\"none\",\"language\":\"de\"}}\n"
+                "{{\"type\":\"click\",\"link\":\"{DEFAULT_DOMAIN}/k{n}\",\"at\":\"2026-01-02T00:00:0{second}Z\",\"bot\":false,\"outcome\":\"destination\",\"visitor\":\"{n:016x}0000000000000000\",\"country\":\"DE\",\"city\":\"Berlin\",\"device\":\"Desktop\",\"browser\":\"Chrome\",\"os\":\"Windows\",\"referrer\":\"\",\"source\":\"direct\",\"medium\":\"none\",\"language\":\"de\"}}\n"
             ));
         }
     }
