@@ -26,7 +26,7 @@ impl Store {
             return Ok(Counts::default());
         }
         let mut sql = Sql::new("SELECT COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
-        sql.filter(filter).click_times(ranges);
+        sql.filter(filter).click_times(self.backend, ranges);
         let (total, unique): (i64, i64) = sql.query_as().fetch_one(&self.analytics).await?;
         Ok(Counts { total, unique })
     }
@@ -39,7 +39,8 @@ impl Store {
         (start, end): (Millis, Millis),
     ) -> Result<i64, sqlx::Error> {
         let mut sql = Sql::new("SELECT COUNT(*) FROM clicks c WHERE");
-        sql.filter(filter).click_times(&[(start, end)]);
+        sql.filter(filter)
+            .click_times(self.backend, &[(start, end)]);
         let (total,): (i64,) = sql.query_as().fetch_one(&self.analytics).await?;
         Ok(total)
     }
@@ -64,7 +65,7 @@ impl Store {
                     .param(Param::Int(length))
                     .push(", COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE");
                 sql.filter(filter)
-                    .click_times(&runs_of(buckets))
+                    .click_times(self.backend, &runs_of(buckets))
                     .push(" GROUP BY 1");
                 let rows: Vec<(i64, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
                 let index: HashMap<i64, usize> = buckets
@@ -112,7 +113,7 @@ impl Store {
         // The buckets' ranges again, outside the join: they let the planner estimate the
         // rows (without them Postgres expects millions and spends a quarter second
         // compiling the query with JIT).
-        sql.click_times(&runs_of(buckets))
+        sql.click_times(self.backend, &runs_of(buckets))
             .push(" GROUP BY b.column1");
         sql.query_as().fetch_all(&self.analytics).await
     }
@@ -132,7 +133,7 @@ impl Store {
         let mut sql = Sql::new(&format!(
             "SELECT c.{column}, COUNT(*), COUNT(DISTINCT c.visitor) FROM clicks c WHERE"
         ));
-        sql.filter(filter).click_times(ranges);
+        sql.filter(filter).click_times(self.backend, ranges);
         sql.push(&format!(" GROUP BY c.{column}"));
         let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.analytics).await?;
         Ok(counted(rows))

@@ -89,14 +89,22 @@ pub fn late_days(
 impl Store {
     /// Every organization that has clicks, with the time of its first click.
     pub async fn first_clicks(&self) -> Result<Vec<(i64, Millis)>, sqlx::Error> {
-        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id \
-                             AND c.at / 60000 = (SELECT MIN(f.at / 60000) FROM clicks f \
-                                                 WHERE f.org_id = o.id)) \
-             FROM organizations o ORDER BY o.id",
-        )
-        .fetch_all(&self.analytics)
-        .await?;
+        // Each from its index: SQLite's by time; Postgres's by minute (migration 0019), so
+        // the first minute, then the first click in it.
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id) \
+                 FROM organizations o ORDER BY o.id"
+            }
+            Backend::Postgres => {
+                "SELECT o.id, (SELECT MIN(c.at) FROM clicks c WHERE c.org_id = o.id \
+                                 AND c.at / 60000 = (SELECT f.at / 60000 FROM clicks f \
+                                                     WHERE f.org_id = o.id \
+                                                     ORDER BY f.at / 60000 LIMIT 1)) \
+                 FROM organizations o ORDER BY o.id"
+            }
+        };
+        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(sql).fetch_all(&self.analytics).await?;
         Ok(rows
             .into_iter()
             .filter_map(|(org_id, first)| first.map(|at| (org_id, at)))
@@ -312,15 +320,11 @@ impl Store {
             Backend::Postgres => &DAY_CLICKS_POSTGRES,
             Backend::Sqlite => &DAY_CLICKS_SQLITE,
         };
-        let (first_minute, last_minute) = click_minutes(start, end);
-        let mut rows = sqlx::query(sql)
-            .bind(org_id)
-            .bind(false)
-            .bind(start)
-            .bind(end)
-            .bind(first_minute)
-            .bind(last_minute)
-            .fetch(&mut *tx);
+        let mut query = sqlx::query(sql).bind(org_id).bind(false);
+        for time in day_click_times(backend, (start, end)) {
+            query = query.bind(time);
+        }
+        let mut rows = query.fetch(&mut *tx);
         let mut read: u32 = 0;
         while let Some(row) = rows.try_next().await? {
             // The driver hands over buffered rows without yielding: let the worker run
@@ -461,15 +465,32 @@ impl Chunk<'_> {
 /// (it crashed, or is stuck).
 const STALE_CLAIM_MS: Millis = ROLLUP_GRACE_MS;
 
-/// The columns of a day's human clicks (parameters: organization, `false`, day start and
-/// end, and their first and last minute, [`click_minutes`]): the link, visitor and time,
-/// then the link's domain and the [`CLICK_COLUMNS`].
-fn day_clicks(fields: &str) -> String {
+/// The columns of a day's human clicks (parameters: organization, `false`, then the times
+/// as [`day_click_times`] binds them): the link, visitor and time, then the link's domain
+/// and the [`CLICK_COLUMNS`].
+fn day_clicks(fields: &str, times: &str) -> String {
     format!(
         "SELECT c.link_id, c.visitor, c.at, {fields} FROM clicks c JOIN links l \
-         ON l.id = c.link_id WHERE c.org_id = $1 AND c.bot = $2 AND c.at >= $3 AND c.at < $4 \
-         AND c.at / 60000 >= $5 AND c.at / 60000 <= $6"
+         ON l.id = c.link_id WHERE c.org_id = $1 AND c.bot = $2 AND {times}"
     )
+}
+
+/// SQLite reads `[start, end)` by time (its index), Postgres by minute (its index, migration
+/// 0019) and, for ends off a whole minute, by time as `c.at + 0` (see
+/// [`super::sql::Sql::click_times`]).
+const SQLITE_DAY_TIMES: &str = "c.at >= $3 AND c.at < $4";
+const POSTGRES_DAY_TIMES: &str =
+    "c.at / 60000 >= $3 AND c.at / 60000 <= $4 AND c.at + 0 >= $5 AND c.at + 0 < $6";
+
+/// The parameters after the first two of [`day_clicks`] for `[start, end)` on `backend`.
+fn day_click_times(backend: Backend, (start, end): (Millis, Millis)) -> Vec<i64> {
+    match backend {
+        Backend::Sqlite => vec![start, end],
+        Backend::Postgres => {
+            let (first, last) = click_minutes(start, end);
+            vec![first, last, start, end]
+        }
+    }
 }
 
 /// The text columns of a day's clicks, one by one.
@@ -477,8 +498,12 @@ fn text_columns() -> impl Iterator<Item = String> {
     std::iter::once("l.domain".to_owned()).chain(CLICK_COLUMNS.iter().map(|c| format!("c.{c}")))
 }
 
-static DAY_CLICKS_POSTGRES: LazyLock<String> =
-    LazyLock::new(|| day_clicks(&text_columns().collect::<Vec<_>>().join(", ")));
+static DAY_CLICKS_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+    day_clicks(
+        &text_columns().collect::<Vec<_>>().join(", "),
+        POSTGRES_DAY_TIMES,
+    )
+});
 
 /// On SQLite the text columns come as one text of length-prefixed fields
 /// (`5:de-DE2:DE...`): its driver pays about 0.7 µs per column of a row, and 14 columns
@@ -488,7 +513,7 @@ static DAY_CLICKS_SQLITE: LazyLock<String> = LazyLock::new(|| {
     let fields: Vec<String> = text_columns()
         .map(|column| format!("length({column}) || ':' || {column}"))
         .collect();
-    day_clicks(&fields.join(" || "))
+    day_clicks(&fields.join(" || "), SQLITE_DAY_TIMES)
 });
 
 /// Splits `N` fields written as `length:text` one after the other (lengths in characters,
