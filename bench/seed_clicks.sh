@@ -61,6 +61,8 @@ ELSE
   INSERT INTO click_origins (outcome, referrer, source, medium, campaign)
   SELECT DISTINCT outcome, referrer, source, medium, COALESCE(campaign, '') FROM pg_temp.clicks
   ON CONFLICT DO NOTHING;
+  ANALYZE click_traits;
+  ANALYZE click_origins;
   INSERT INTO click_rows (org_id, link_id, at, visitor, traits, origin)
   SELECT c.org_id, c.link_id, c.at,
          ('x' || rpad(encode(substring(c.visitor FROM 1 FOR 8), 'hex'), 16, '0'))::bit(64)::bigint,
