@@ -9,7 +9,7 @@
 //! entry nobody uses is harmless, and entries are never changed or deleted, so a code
 //! once read stays right for the life of the process and for every instance).
 
-use std::sync::Mutex;
+use std::{collections::BTreeMap, sync::Mutex};
 
 use rustc_hash::FxHashMap;
 use sqlx::postgres::PgPool;
@@ -198,7 +198,9 @@ async fn codes<D: Dictionary>(
     rows: &[ClickRow],
 ) -> Result<Vec<i32>, sqlx::Error> {
     let mut key = String::new();
-    let mut missing: FxHashMap<String, &ClickRow> = FxHashMap::default();
+    // In key order, so instances adding the same new entries at once take their locks in
+    // one order (in any order two upserts could each wait for the other).
+    let mut missing: BTreeMap<String, &ClickRow> = BTreeMap::new();
     let mut found = Vec::with_capacity(rows.len());
     {
         let cache = cache

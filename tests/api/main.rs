@@ -10,6 +10,7 @@ mod auth;
 mod backup;
 mod bulk;
 mod cli;
+mod click_codes;
 mod click_migration;
 mod clicks;
 mod connections;
