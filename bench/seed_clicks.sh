@@ -55,22 +55,22 @@ IF to_regclass('public.click_rows') IS NULL THEN
          referrer, source, medium, campaign, language
   FROM pg_temp.clicks ORDER BY at;
 ELSE
-  INSERT INTO click_traits (bot, country, city, device, browser, os, language)
-  SELECT DISTINCT bot, country, city, device, browser, os, language FROM pg_temp.clicks
+  INSERT INTO click_traits (country, city, device, browser, os, language)
+  SELECT DISTINCT country, city, device, browser, os, language FROM pg_temp.clicks
   ON CONFLICT DO NOTHING;
   INSERT INTO click_origins (outcome, referrer, source, medium, campaign)
   SELECT DISTINCT outcome, referrer, source, medium, COALESCE(campaign, '') FROM pg_temp.clicks
   ON CONFLICT DO NOTHING;
   ANALYZE click_traits;
   ANALYZE click_origins;
-  INSERT INTO click_rows (org_id, link_id, at, visitor, traits, origin)
+  INSERT INTO click_rows (org_id, link_id, at, visitor, traits, origin, bot)
   SELECT c.org_id, c.link_id, c.at,
          ('x' || rpad(encode(substring(c.visitor FROM 1 FOR 8), 'hex'), 16, '0'))::bit(64)::bigint,
-         t.id, o.id
+         t.id, o.id, c.bot
   FROM pg_temp.clicks c
   JOIN click_traits t
-    ON (t.bot, t.country, t.city, t.device, t.browser, t.os, t.language)
-     = (c.bot, c.country, c.city, c.device, c.browser, c.os, c.language)
+    ON (t.country, t.city, t.device, t.browser, t.os, t.language)
+     = (c.country, c.city, c.device, c.browser, c.os, c.language)
   JOIN click_origins o
     ON (o.outcome, o.referrer, o.source, o.medium, o.campaign)
      = (c.outcome, c.referrer, c.source, c.medium, COALESCE(c.campaign, ''))

@@ -1,6 +1,6 @@
 //! Postgres's click dictionaries (migration 0019): a click row (`click_rows`) holds two
-//! 4-byte codes instead of eleven texts, one for the visitor's traits (`click_traits`: bot
-//! or not, country, city, device, browser, OS, language) and one for how the visit came
+//! 4-byte codes instead of eleven texts, one for the visitor's traits (`click_traits`:
+//! country, city, device, browser, OS, language) and one for how the visit came
 //! (`click_origins`: outcome, referrer, source, medium, campaign). Reads go through the
 //! view `clicks`, which joins them back.
 //!
@@ -55,7 +55,6 @@ struct Origins;
 #[derive(sqlx::FromRow)]
 struct TraitsEntry {
     id: i32,
-    bot: bool,
     country: String,
     city: String,
     device: String,
@@ -74,32 +73,28 @@ fn join_into(key: &mut String, values: &[&str]) {
 
 impl Dictionary for Traits {
     fn key(row: &ClickRow, key: &mut String) {
-        let bot = if row.bot { "1" } else { "0" };
         let values = [
-            bot,
             &row.country,
             &row.city,
             &row.device,
             &row.browser,
             &row.os,
+            &row.language,
         ];
-        join_into(key, &values);
-        key.push_str(&row.language);
-        key.push('\0');
+        join_into(key, &values.map(String::as_str));
     }
 
     async fn upsert(pool: &PgPool, rows: &[&ClickRow]) -> Result<Vec<(i32, String)>, sqlx::Error> {
         let column =
             |pick: fn(&ClickRow) -> &str| -> Vec<&str> { rows.iter().map(|r| pick(r)).collect() };
         let found: Vec<TraitsEntry> = sqlx::query_as(
-            "INSERT INTO click_traits (bot, country, city, device, browser, os, language) \
-                 SELECT * FROM UNNEST($1::bool[], $2::text[], $3::text[], $4::text[], \
-                                      $5::text[], $6::text[], $7::text[]) \
-                 ON CONFLICT (bot, country, city, device, browser, os, language) \
-                 DO UPDATE SET bot = excluded.bot \
-                 RETURNING id, bot, country, city, device, browser, os, language",
+            "INSERT INTO click_traits (country, city, device, browser, os, language) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                                  $6::text[]) \
+             ON CONFLICT (country, city, device, browser, os, language) \
+             DO UPDATE SET country = excluded.country \
+             RETURNING id, country, city, device, browser, os, language",
         )
-        .bind(rows.iter().map(|r| r.bot).collect::<Vec<bool>>())
         .bind(column(|r| &r.country))
         .bind(column(|r| &r.city))
         .bind(column(|r| &r.device))
@@ -112,7 +107,6 @@ impl Dictionary for Traits {
             .into_iter()
             .map(|entry| {
                 let row = ClickRow {
-                    bot: entry.bot,
                     country: entry.country,
                     city: entry.city,
                     device: entry.device,
@@ -283,14 +277,14 @@ mod tests {
             city: "erlin".into(),
             ..ClickRow::empty()
         };
-        let bot = ClickRow {
-            bot: true,
+        let elsewhere = ClickRow {
+            language: "de".into(),
             ..row.clone()
         };
         let [mut a, mut b, mut c] = [String::new(), String::new(), String::new()];
         Traits::key(&row, &mut a);
         Traits::key(&moved, &mut b);
-        Traits::key(&bot, &mut c);
+        Traits::key(&elsewhere, &mut c);
         assert!(a != b && a != c && b != c);
         let campaign = ClickRow {
             campaign: Some("spring".into()),

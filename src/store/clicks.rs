@@ -66,7 +66,7 @@ impl ClickRow {
 
 /// Columns of a row of SQLite's `clicks`, and of Postgres's `click_rows`.
 const CLICK_COLUMNS: usize = 16;
-const CLICK_ROW_COLUMNS: usize = 6;
+const CLICK_ROW_COLUMNS: usize = 7;
 /// Rows per INSERT: keeps the parameter count under SQLite's limit (32766) and Postgres's
 /// (65535).
 const ROWS_PER_INSERT: usize = 1000;
@@ -295,7 +295,7 @@ async fn insert_click_rows_any(
     codes: &[ClickCode],
 ) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "INSERT INTO click_rows (org_id, link_id, at, visitor, traits, origin) VALUES {}",
+        "INSERT INTO click_rows (org_id, link_id, at, visitor, traits, origin, bot) VALUES {}",
         placeholders(backend, chunk.len(), CLICK_ROW_COLUMNS)
     );
     let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
@@ -306,7 +306,8 @@ async fn insert_click_rows_any(
             .bind(row.at)
             .bind(visitor_number(&row.visitor))
             .bind(code.traits)
-            .bind(code.origin);
+            .bind(code.origin)
+            .bind(row.bot);
     }
     query.execute(&mut **tx).await?;
     Ok(())
@@ -368,11 +369,12 @@ async fn insert_clicks_postgres(
             .value(row.at)?
             .value(visitor_number(&row.visitor))?
             .value(code.traits)?
-            .value(code.origin)?;
+            .value(code.origin)?
+            .value(row.bot)?;
     }
     copy.send(
         tx,
-        "COPY click_rows (org_id, link_id, at, visitor, traits, origin) \
+        "COPY click_rows (org_id, link_id, at, visitor, traits, origin, bot) \
          FROM STDIN (FORMAT binary)",
     )
     .await?;

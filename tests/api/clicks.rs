@@ -393,7 +393,7 @@ async fn clicks_postgres_cannot_read_in_binary_form_are_kept_not_dropped() {
         .execute_on_postgres(&[
             "ALTER TABLE click_rows RENAME TO click_rows_set_aside",
             "CREATE TABLE click_rows (id BIGINT, org_id BIGINT, link_id INTEGER, at BIGINT, \
-             visitor BIGINT, traits INTEGER, origin INTEGER)",
+             visitor BIGINT, traits INTEGER, origin INTEGER, bot BOOLEAN)",
         ])
         .await;
     for _ in 0..3 {
