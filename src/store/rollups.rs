@@ -476,11 +476,11 @@ fn day_clicks(fields: &str, times: &str) -> String {
 }
 
 /// SQLite reads `[start, end)` by time (its index), Postgres by minute (its index, migration
-/// 0019) and, for ends off a whole minute, by time as `c.at + 0` (see
-/// [`super::sql::Sql::click_times`]).
+/// 0019) and by time as `c.at + 0` and `c.at - 0`, which keep its estimate of the rows
+/// from the minutes (see [`super::sql::Sql::click_times`]).
 const SQLITE_DAY_TIMES: &str = "c.at >= $3 AND c.at < $4";
 const POSTGRES_DAY_TIMES: &str =
-    "c.at / 60000 >= $3 AND c.at / 60000 <= $4 AND c.at + 0 >= $5 AND c.at + 0 < $6";
+    "c.at / 60000 >= $3 AND c.at / 60000 <= $4 AND c.at + 0 >= $5 AND c.at - 0 < $6";
 
 /// The parameters after the first two of [`day_clicks`] for `[start, end)` on `backend`.
 fn day_click_times(backend: Backend, (start, end): (Millis, Millis)) -> Vec<i64> {

@@ -117,10 +117,13 @@ impl Sql {
     /// - SQLite (index by organization and time): `c.at >= $ AND c.at < $`.
     /// - Postgres (index by organization and minute, migration 0019): the span's minutes,
     ///   `c.at / 60000 >= $ AND c.at / 60000 <= $` ([`click_minutes`]), and the exact
-    ///   time only for an end that is not on a whole minute, as `c.at + 0 >= $`. Written
-    ///   plainly, Postgres would estimate the rows of the time and of the minutes from their
-    ///   statistics each and multiply the two (one row for an hour of 460 clicks), then
-    ///   join the dictionaries in a loop; `+ 0` makes it take a default share instead.
+    ///   time only for an end that is not on a whole minute, as `c.at + 0 >= $` and
+    ///   `c.at - 0 < $`. Written plainly, Postgres would estimate the rows of the time and
+    ///   of the minutes from their statistics each and multiply the two (one row for an
+    ///   hour of 460 clicks), then join the dictionaries in a loop (9 ms instead of 0.5);
+    ///   as expressions without statistics each keeps a third. They differ (`+`, `-`) so
+    ///   that Postgres does not take them for one range, which it would guess at 0.5 %
+    ///   (51 ms instead of 0.5 for a half hour of 2,000 clicks, `EXPLAIN ANALYZE`).
     pub fn click_times(&mut self, backend: Backend, spans: &[(i64, i64)]) -> &mut Self {
         self.push(" AND (");
         for (index, &(start, end)) in spans.iter().enumerate() {
@@ -142,7 +145,7 @@ impl Sql {
                         self.push(" AND c.at + 0 >= ").param(Param::Int(start));
                     }
                     if end % 60_000 != 0 {
-                        self.push(" AND c.at + 0 < ").param(Param::Int(end));
+                        self.push(" AND c.at - 0 < ").param(Param::Int(end));
                     }
                 }
             }
@@ -236,7 +239,7 @@ mod tests {
             sql.text,
             "SELECT 1 FROM clicks c WHERE c.org_id = 1 AND (c.at / 60000 >= $1 \
              AND c.at / 60000 <= $2 OR c.at / 60000 >= $3 AND c.at / 60000 <= $4 \
-             AND c.at + 0 >= $5 AND c.at + 0 < $6)"
+             AND c.at + 0 >= $5 AND c.at - 0 < $6)"
         );
         let ints: Vec<i64> = sql
             .params
