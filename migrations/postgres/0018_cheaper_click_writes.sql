@@ -8,10 +8,5 @@
 -- - Updating a link's counter: with full pages, every update went to another page and
 --   added an index entry. With half-full pages it stays on its page (a HOT update): 2.2 µs
 --   a counter instead of 4.3 µs. Pages written from now on are kept half full.
---
--- Dropping the key locks `clicks` and `links` for an instant, but first waits for every
--- statement on them to end (a roll-up, an export), and everything else would queue
--- behind it: past 5 s the migration gives up instead, and the next start tries again.
-SET LOCAL lock_timeout = '5s';
 ALTER TABLE clicks DROP CONSTRAINT clicks_link_id_fkey;
 ALTER TABLE link_counters SET (fillfactor = 50);
