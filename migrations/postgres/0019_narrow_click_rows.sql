@@ -16,7 +16,8 @@
 --   share one key, which Postgres's b-tree stores once with the list of their rows.
 --   Queries over a span of time name the minutes too (src/store/sql.rs, `Sql::click_times`).
 --
--- A click row is then 80 bytes (a 24-byte header and 49 of values, no NULL) and its
+-- A click row is then 80 bytes (a 24-byte header and 49 of values; the server writes no
+-- NULL, so no null bitmap) and its
 -- index entry a few bytes. `clicks` becomes a view with the columns it had, so every read
 -- stays as it was; the recorder and imports write `click_rows` (src/store/click_codes.rs).
 --
@@ -53,7 +54,7 @@ CREATE TABLE click_rows (
     org_id  BIGINT  NOT NULL,
     link_id BIGINT  NOT NULL,
     at      BIGINT  NOT NULL,
-    visitor BIGINT  NOT NULL,
+    visitor BIGINT,           -- NULL only for old clicks that had no key
     traits  INTEGER NOT NULL,
     origin  INTEGER NOT NULL,
     bot     BOOLEAN NOT NULL
@@ -73,10 +74,10 @@ ANALYZE click_traits;
 ANALYZE click_origins;
 
 -- A key's first 8 bytes as a big-endian number (a shorter key padded with zero bytes, as
--- imports do).
+-- imports do); no key stays NULL (no visitor), as on SQLite.
 INSERT INTO click_rows (id, org_id, link_id, at, visitor, traits, origin, bot)
 SELECT c.id, c.org_id, c.link_id, c.at,
-       COALESCE(('x' || rpad(encode(substring(c.visitor FROM 1 FOR 8), 'hex'), 16, '0'))::bit(64)::bigint, 0),
+       ('x' || rpad(encode(substring(c.visitor FROM 1 FOR 8), 'hex'), 16, '0'))::bit(64)::bigint,
        t.id, o.id, c.bot
 FROM clicks_before_0019 c
 JOIN click_traits t

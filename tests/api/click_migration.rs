@@ -86,6 +86,12 @@ async fn migration_0019_keeps_every_click_and_cuts_visitor_keys_to_eight_bytes()
          '', 'direct', 'none', '', 'en')",
         blob("00ff")
     );
+    // A click without a visitor key (none is written today; a hand-made import could
+    // once): it stays without one, on both databases, and counts as no visitor.
+    let keyless = format!(
+        "{columns} (1, 2, 4000, FALSE, '', NULL, 'DE', '', 'Desktop', 'Chrome', 'Windows', \
+         '', 'direct', 'none', '', 'de')"
+    );
     at_0018(
         &db,
         &[
@@ -95,6 +101,9 @@ async fn migration_0019_keeps_every_click_and_cuts_visitor_keys_to_eight_bytes()
             &human,
             &same_traits,
             &bot,
+            "INSERT INTO links (org_id, domain, route, destination, created_at, updated_at) \
+             VALUES (1, 'short.test', 'b', 'https://example.com/', 0, 0)",
+            &keyless,
         ],
     )
     .await;
@@ -154,6 +163,16 @@ async fn migration_0019_keeps_every_click_and_cuts_visitor_keys_to_eight_bytes()
     ];
     assert_eq!(rows, expected);
     assert_eq!(store.count_link_clicks(1).await.unwrap(), (2, 1));
+    let keyless: i64 = {
+        let mut connection = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        let count = sqlx::query_scalar("SELECT COUNT(*) FROM clicks WHERE visitor IS NULL")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+        count
+    };
+    assert_eq!(keyless, 1, "a click without a key keeps none");
 
     // A click written after the migration (a new combination of values, and one seen
     // before) comes after them.
