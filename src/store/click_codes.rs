@@ -9,9 +9,11 @@
 //! entry nobody uses is harmless, and entries are never changed or deleted, so a code
 //! once read stays right for the life of the process and for every instance).
 
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Mutex,
+};
 
-use rustc_hash::FxHashMap;
 use sqlx::postgres::PgPool;
 
 use super::clicks::ClickRow;
@@ -28,10 +30,12 @@ pub struct ClickCode {
 const CACHED_ENTRIES: usize = 100_000;
 
 /// The codes seen so far, by their values joined with NUL (which no Postgres text holds).
+/// std's `HashMap` (SipHash): the values come from visitors (utm parameters, referrers),
+/// and a fast unkeyed hash would let them craft collisions.
 #[derive(Default)]
 pub struct ClickCodes {
-    traits: Mutex<FxHashMap<String, i32>>,
-    origins: Mutex<FxHashMap<String, i32>>,
+    traits: Mutex<HashMap<String, i32>>,
+    origins: Mutex<HashMap<String, i32>>,
 }
 
 impl std::fmt::Debug for ClickCodes {
@@ -187,7 +191,7 @@ impl ClickCodes {
 
 /// One dictionary's codes of `rows`, in order.
 async fn codes<D: Dictionary>(
-    cache: &Mutex<FxHashMap<String, i32>>,
+    cache: &Mutex<HashMap<String, i32>>,
     pool: &PgPool,
     rows: &[ClickRow],
 ) -> Result<Vec<i32>, sqlx::Error> {
@@ -222,7 +226,7 @@ async fn codes<D: Dictionary>(
     if cache.len() + added.len() > CACHED_ENTRIES {
         cache.clear();
     }
-    let added: FxHashMap<String, i32> = added.into_iter().map(|(id, key)| (key, id)).collect();
+    let added: HashMap<String, i32> = added.into_iter().map(|(id, key)| (key, id)).collect();
     let mut codes = Vec::with_capacity(rows.len());
     for (row, code) in rows.iter().zip(found) {
         let code = match code {
