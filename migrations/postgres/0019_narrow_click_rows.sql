@@ -18,8 +18,8 @@
 --
 -- A click row is then 80 bytes (a 24-byte header and 49 of values; the server writes no
 -- NULL, so no null bitmap) and its
--- index entry a few bytes. `clicks` becomes a view with the columns it had, so every read
--- stays as it was; the recorder and imports write `click_rows` (src/store/click_codes.rs).
+-- index entry a few bytes. `clicks` becomes a view with the columns it had, so reads
+-- name it as before (spans of time by minute); the recorder and imports write `click_rows` (src/store/click_codes.rs).
 --
 -- Rewriting `clicks` takes 2–5 s per million clicks, during which nothing can
 -- write clicks (the recorder keeps them in memory and retries). Past 5 s waiting for its
