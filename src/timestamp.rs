@@ -57,9 +57,11 @@ pub fn parse_iso(text: &str) -> Result<Millis, String> {
                 crate::error::quote(text)
             )
         })?;
-    if !(1970..=9999).contains(&parsed.year()) {
+    // The year of the instant in UTC: 1970-01-01T00:30:00+01:00 is still 1969 there, and a
+    // time before the epoch would fall in the wrong minute and day of the roll-ups.
+    if !(1970..=9999).contains(&parsed.to_offset(time::UtcOffset::UTC).year()) {
         return Err(format!(
-            "must be between the years 1970 and 9999 (got {})",
+            "must be between the years 1970 and 9999 in UTC (got {})",
             crate::error::quote(text)
         ));
     }
@@ -96,6 +98,8 @@ mod tests {
             "tomorrow",
             "",
             "0001-01-01T00:00:00Z",
+            "1970-01-01T00:30:00+01:00",
+            "1969-12-31T23:59:59.999Z",
         ] {
             assert!(parse_iso(bad).is_err(), "{bad:?}");
         }

@@ -82,6 +82,13 @@ fn empty_list() -> Value {
     Value::Array(Vec::new())
 }
 
+/// The most bytes a click's text value may have: what the recorder can write (100
+/// characters of up to 4 bytes each; a host name is at most 253). Longer values could not
+/// be indexed in Postgres's click dictionaries (an index entry holds at most 2,704 bytes).
+const MAX_VALUE_BYTES: usize = 400;
+/// The most bytes of a referrer: a host name.
+const MAX_REFERRER_BYTES: usize = 253;
+
 /// A click: no address (there is none), the day's pseudonymous visitor key in hex.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -227,10 +234,39 @@ impl ClickRecord {
         }
     }
 
+    /// Why not, if a text value is longer than a click can keep.
+    fn check_lengths(&self) -> Result<(), String> {
+        let values = [
+            ("country", &self.country, MAX_VALUE_BYTES),
+            ("city", &self.city, MAX_VALUE_BYTES),
+            ("device", &self.device, MAX_VALUE_BYTES),
+            ("browser", &self.browser, MAX_VALUE_BYTES),
+            ("os", &self.os, MAX_VALUE_BYTES),
+            ("language", &self.language, MAX_VALUE_BYTES),
+            ("referrer", &self.referrer, MAX_REFERRER_BYTES),
+            ("source", &self.source, MAX_VALUE_BYTES),
+            ("medium", &self.medium, MAX_VALUE_BYTES),
+        ];
+        let campaign = self
+            .campaign
+            .as_ref()
+            .map(|c| ("campaign", c, MAX_VALUE_BYTES));
+        for (field, value, max) in values.into_iter().chain(campaign) {
+            if value.len() > max {
+                return Err(format!(
+                    "{field} is {} bytes long; a click keeps at most {max} (shorten it)",
+                    value.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The click as stored, for the link `link_id` of `org_id`; why not, if a field cannot
     /// be read.
     pub fn into_row(self, org_id: i64, link_id: i64) -> Result<ClickRow, String> {
         let at = parse_iso(&self.at).map_err(|why| format!("at {why}"))?;
+        self.check_lengths()?;
         let outcome = Outcome::parse(&self.outcome)
             .ok_or_else(|| format!("outcome {:?} is not a click outcome", self.outcome))?;
         let visitor = hex::decode(&self.visitor)

@@ -339,6 +339,94 @@ async fn links_that_cannot_be_imported_are_named_with_their_reason() {
     );
 }
 
+/// A click line for `link` (`domain/route`) at `at`, with the given text values.
+fn click_line(link: &str, at: &str, values: &[(&str, &str)]) -> Value {
+    let mut click = json!({"type": "click", "link": link, "at": at, "bot": false,
+        "outcome": "destination", "visitor": "00112233445566ff", "country": "DE",
+        "city": "Berlin", "device": "Mobile", "browser": "Safari", "os": "iOS",
+        "referrer": "", "source": "direct", "medium": "none", "language": "de"});
+    for (field, value) in values {
+        click[*field] = json!(value);
+    }
+    click
+}
+
+#[tokio::test]
+async fn clicks_keep_the_longest_values_the_recorder_writes_and_longer_ones_are_refused() {
+    let target = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.jsonl");
+    // 100 four-byte characters: the most the recorder keeps of a utm value.
+    let widest = "\u{1F600}".repeat(100);
+    let host = format!("{}.example", "a".repeat(245));
+    let longest = [
+        ("country", widest.as_str()),
+        ("city", &widest),
+        ("device", &widest),
+        ("browser", &widest),
+        ("os", &widest),
+        ("language", &widest),
+        ("referrer", &host),
+        ("source", &widest),
+        ("medium", &widest),
+        ("campaign", &widest),
+    ];
+    let link = |route: &str| {
+        json!({"type": "link", "domain": DEFAULT_DOMAIN, "route": route,
+               "destination": "https://example.com/", "createdAt": "2026-01-01T00:00:00Z"})
+    };
+    let at = "2026-01-02T00:00:00.000Z";
+    let longer = format!("{widest}a");
+    let lines = [
+        json!({"type": "openpxl-export", "version": 1, "organization": "x",
+               "exportedAt": "2026-01-03T00:00:00Z"}),
+        link("long"),
+        click_line(&format!("{DEFAULT_DOMAIN}/long"), at, &longest),
+        link("longer"),
+        click_line(
+            &format!("{DEFAULT_DOMAIN}/longer"),
+            at,
+            &[("campaign", &longer)],
+        ),
+        link("early"),
+        click_line(
+            &format!("{DEFAULT_DOMAIN}/early"),
+            "1970-01-01T00:30:00+01:00",
+            &[],
+        ),
+    ];
+    let text_lines: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&path, text_lines.join("\n")).unwrap();
+
+    let output = import(&target, &path, &[]);
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("created 1 links with 1 clicks; skipped 0; failed 2"),
+        "{said}"
+    );
+    assert!(
+        said.contains("click 0: campaign is 401 bytes long; a click keeps at most 400"),
+        "{said}"
+    );
+    assert!(
+        said.contains("between the years 1970 and 9999 in UTC"),
+        "{said}"
+    );
+
+    // The kept click reads back with every value whole.
+    let exported = export_to(&target, dir.path()).await;
+    let clicks: Vec<Value> = std::fs::read_to_string(exported)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|record| record["type"] == "click")
+        .collect();
+    assert_eq!(clicks.len(), 1);
+    for (field, value) in longest {
+        assert_eq!(clicks[0][field], value, "{field}");
+    }
+}
+
 #[tokio::test]
 async fn the_dashboard_downloads_the_same_export() {
     let app = app_with_history().await;
