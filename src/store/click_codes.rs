@@ -5,13 +5,13 @@
 //! view `clicks`, which joins them back.
 //!
 //! Codes are looked up in memory; the values not seen yet are added to their dictionary
-//! in one upsert per dictionary, committed on its own before the clicks are written (an
+//! in one statement per dictionary, committed on its own before the clicks are written (an
 //! entry nobody uses is harmless, and entries are never changed or deleted, so a code
 //! once read stays right for the life of the process and for every instance).
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::Mutex,
+    sync::{LazyLock, Mutex},
 };
 
 use sqlx::postgres::PgPool;
@@ -28,6 +28,10 @@ pub struct ClickCode {
 /// Entries kept in memory per dictionary; past it the cache starts over (a busy site has
 /// a few thousand combinations of traits; a city-level long tail may grow past this).
 const CACHED_ENTRIES: usize = 100_000;
+
+/// Statements that ask for a batch's new entries before giving up (each one after the
+/// first only asks for entries other instances were adding at the same moment).
+const UPSERT_ATTEMPTS: usize = 3;
 
 /// The codes seen so far, by their values joined with NUL (which no Postgres text holds).
 /// std's `HashMap` (SipHash): the values come from visitors (utm parameters, referrers),
@@ -48,7 +52,9 @@ impl std::fmt::Debug for ClickCodes {
 trait Dictionary {
     /// The row's values joined with NUL, into `key` (cleared first).
     fn key(row: &ClickRow, key: &mut String);
-    /// Adds the entries, returning every entry's code and key.
+    /// Adds the entries not in the dictionary yet, returning the code and key of every
+    /// entry this statement found or added (not those another instance is adding at the
+    /// same moment: ask again for those).
     async fn upsert(pool: &PgPool, rows: &[&ClickRow]) -> Result<Vec<(i32, String)>, sqlx::Error>;
 }
 
@@ -65,6 +71,40 @@ struct TraitsEntry {
     browser: String,
     os: String,
     language: String,
+}
+
+/// The statement that adds the rows of `columns` (one array each, in key order) that
+/// `table` does not hold yet and returns the code of each. Rows already there are found
+/// first and never reach the `INSERT`: an insert spends an identity value even when it
+/// conflicts, and codes are 4-byte numbers.
+fn upsert_sql(table: &str, columns: &[&str]) -> String {
+    let names = columns.join(", ");
+    let arrays = (1..=columns.len())
+        .map(|n| format!("${n}::text[]"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let same = columns
+        .iter()
+        .map(|c| format!("t.{c} = w.{c}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let entry_columns = columns
+        .iter()
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "WITH wanted AS (SELECT * FROM UNNEST({arrays}) WITH ORDINALITY AS w ({names}, place)), \
+         added AS (INSERT INTO {table} ({names}) \
+                   SELECT {names} FROM wanted w \
+                   WHERE NOT EXISTS (SELECT FROM {table} t WHERE {same}) \
+                   ORDER BY place \
+                   ON CONFLICT DO NOTHING \
+                   RETURNING id, {names}) \
+         SELECT id, {names} FROM added \
+         UNION ALL \
+         SELECT t.id, {entry_columns} FROM {table} t JOIN wanted USING ({names})"
+    )
 }
 
 fn join_into(key: &mut String, values: &[&str]) {
@@ -91,22 +131,21 @@ impl Dictionary for Traits {
     async fn upsert(pool: &PgPool, rows: &[&ClickRow]) -> Result<Vec<(i32, String)>, sqlx::Error> {
         let column =
             |pick: fn(&ClickRow) -> &str| -> Vec<&str> { rows.iter().map(|r| pick(r)).collect() };
-        let found: Vec<TraitsEntry> = sqlx::query_as(
-            "INSERT INTO click_traits (country, city, device, browser, os, language) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                                  $6::text[]) \
-             ON CONFLICT (country, city, device, browser, os, language) \
-             DO UPDATE SET country = excluded.country \
-             RETURNING id, country, city, device, browser, os, language",
-        )
-        .bind(column(|r| &r.country))
-        .bind(column(|r| &r.city))
-        .bind(column(|r| &r.device))
-        .bind(column(|r| &r.browser))
-        .bind(column(|r| &r.os))
-        .bind(column(|r| &r.language))
-        .fetch_all(pool)
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            upsert_sql(
+                "click_traits",
+                &["country", "city", "device", "browser", "os", "language"],
+            )
+        });
+        let found: Vec<TraitsEntry> = sqlx::query_as(SQL.as_str())
+            .bind(column(|r| &r.country))
+            .bind(column(|r| &r.city))
+            .bind(column(|r| &r.device))
+            .bind(column(|r| &r.browser))
+            .bind(column(|r| &r.os))
+            .bind(column(|r| &r.language))
+            .fetch_all(pool)
+            .await?;
         Ok(found
             .into_iter()
             .map(|entry| {
@@ -140,24 +179,25 @@ impl Dictionary for Origins {
     async fn upsert(pool: &PgPool, rows: &[&ClickRow]) -> Result<Vec<(i32, String)>, sqlx::Error> {
         let column =
             |pick: fn(&ClickRow) -> &str| -> Vec<&str> { rows.iter().map(|r| pick(r)).collect() };
-        let found: Vec<(i32, String, String, String, String, String)> = sqlx::query_as(
-            "INSERT INTO click_origins (outcome, referrer, source, medium, campaign) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) \
-             ON CONFLICT (outcome, referrer, source, medium, campaign) \
-             DO UPDATE SET outcome = excluded.outcome \
-             RETURNING id, outcome, referrer, source, medium, campaign",
-        )
-        .bind(
-            rows.iter()
-                .map(|r| r.outcome.stored().into_owned())
-                .collect::<Vec<String>>(),
-        )
-        .bind(column(|r| &r.referrer))
-        .bind(column(|r| &r.source))
-        .bind(column(|r| &r.medium))
-        .bind(column(|r| r.campaign.as_deref().unwrap_or("")))
-        .fetch_all(pool)
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            upsert_sql(
+                "click_origins",
+                &["outcome", "referrer", "source", "medium", "campaign"],
+            )
+        });
+        let found: Vec<(i32, String, String, String, String, String)> =
+            sqlx::query_as(SQL.as_str())
+                .bind(
+                    rows.iter()
+                        .map(|r| r.outcome.stored().into_owned())
+                        .collect::<Vec<String>>(),
+                )
+                .bind(column(|r| &r.referrer))
+                .bind(column(|r| &r.source))
+                .bind(column(|r| &r.medium))
+                .bind(column(|r| r.campaign.as_deref().unwrap_or("")))
+                .fetch_all(pool)
+                .await?;
         Ok(found
             .into_iter()
             .map(|(id, outcome, referrer, source, medium, campaign)| {
@@ -219,14 +259,25 @@ async fn codes<D: Dictionary>(
             .map(|code| code.unwrap_or_default())
             .collect());
     }
-    let added = D::upsert(pool, &missing.values().copied().collect::<Vec<_>>()).await?;
+    let mut added: HashMap<String, i32> = HashMap::with_capacity(missing.len());
+    // An entry another instance is adding at the same moment is not seen by the statement
+    // that waited for it: the next one sees it.
+    for _ in 0..UPSERT_ATTEMPTS {
+        let wanted: Vec<&ClickRow> = missing.values().copied().collect();
+        for (id, key) in D::upsert(pool, &wanted).await? {
+            missing.remove(key.as_str());
+            added.insert(key, id);
+        }
+        if missing.is_empty() {
+            break;
+        }
+    }
     let mut cache = cache
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if cache.len() + added.len() > CACHED_ENTRIES {
         cache.clear();
     }
-    let added: HashMap<String, i32> = added.into_iter().map(|(id, key)| (key, id)).collect();
     let mut codes = Vec::with_capacity(rows.len());
     for (row, code) in rows.iter().zip(found) {
         let code = match code {

@@ -8,19 +8,44 @@ use serde_json::json;
 
 use crate::helpers::{DEFAULT_DOMAIN, ORG, TestApp};
 
+/// On Postgres only: an app with one link; its organization's id and the link's.
+async fn app_with_link(test: &str) -> Option<(TestApp, i64, i64)> {
+    let app = TestApp::spawn().await;
+    if !app
+        .db
+        .postgres_only(test, "the click dictionaries are Postgres's")
+    {
+        return None;
+    }
+    app.created(json!({"destination": "https://example.com/", "route": "link"}))
+        .await;
+    let link_id = app.link_id(DEFAULT_DOMAIN, "link").await;
+    let org_id = app.store().find_org_id(ORG).await.unwrap().unwrap();
+    Some((app, org_id, link_id))
+}
+
+/// The first column of every row `sql` returns, read straight from the test database.
+async fn scalars<T>(app: &TestApp, sql: &'static str) -> Vec<T>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    let found = sqlx::query_scalar(sql)
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    found
+}
+
 #[tokio::test]
 async fn instances_adding_the_same_new_values_at_once_agree_on_their_codes() {
-    let app = TestApp::spawn().await;
-    if !app.db.postgres_only(
-        "instances_adding_the_same_new_values_at_once_agree_on_their_codes",
-        "the click dictionaries are Postgres's",
-    ) {
+    let Some((app, org_id, link_id)) =
+        app_with_link("instances_adding_the_same_new_values_at_once_agree_on_their_codes").await
+    else {
         return;
-    }
-    app.created(json!({"destination": "https://example.com/", "route": "shared"}))
-        .await;
-    let link_id = app.link_id(DEFAULT_DOMAIN, "shared").await;
-    let org_id = app.store().find_org_id(ORG).await.unwrap().unwrap();
+    };
     // Ten combinations no instance has seen, each written by four instances at once;
     // values that a careless key would run together ("DE" + "Berlin" / "DEB" + "erlin").
     let click = |i: i64, instance: i64| ClickRow {
@@ -61,25 +86,67 @@ async fn instances_adding_the_same_new_values_at_once_agree_on_their_codes() {
     stored.sort_by_key(|row| row.at);
     assert_eq!(stored, expected);
     // One entry per combination, whichever instance added it.
-    let url = app.db.url.clone();
-    let entries = |sql: &'static str| {
-        let url = url.clone();
-        async move {
-            use sqlx::Connection;
-            let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
-            let count: i64 = sqlx::query_scalar(sql)
-                .fetch_one(&mut connection)
-                .await
-                .unwrap();
-            connection.close().await.unwrap();
-            count
-        }
-    };
     let traits = "SELECT COUNT(*) FROM click_traits WHERE device LIKE 'Device %'";
-    assert_eq!(entries(traits).await, 10);
+    assert_eq!(scalars::<i64>(&app, traits).await, [10]);
     let origins = "SELECT COUNT(*) FROM click_origins WHERE source LIKE 'source %'";
-    assert_eq!(entries(origins).await, 10);
+    assert_eq!(scalars::<i64>(&app, origins).await, [10]);
     for store in instances {
         store.close().await;
     }
+}
+
+#[tokio::test]
+async fn values_already_in_a_dictionary_spend_no_codes() {
+    let Some((app, org_id, link_id)) =
+        app_with_link("values_already_in_a_dictionary_spend_no_codes").await
+    else {
+        return;
+    };
+    let click = |at: i64, city: &str, source: &str| ClickRow {
+        org_id,
+        link_id,
+        at,
+        visitor: vec![0; 8],
+        city: city.into(),
+        source: source.into(),
+        ..ClickRow::empty()
+    };
+    let first = Store::open(&app.db.url, Pools::for_command())
+        .await
+        .unwrap();
+    first
+        .record_clicks(&[click(1_000, "Known", "known source")])
+        .await
+        .unwrap();
+    first.close().await;
+    // A new instance has nothing cached: it asks for the known values with the new ones.
+    let second = Store::open(&app.db.url, Pools::for_command())
+        .await
+        .unwrap();
+    second
+        .record_clicks(&[
+            click(2_000, "Known", "known source"),
+            click(3_000, "New", "new source"),
+        ])
+        .await
+        .unwrap();
+    second.close().await;
+
+    // The new entries follow the known ones: asking for a known entry spent no code.
+    let traits = scalars::<i32>(
+        &app,
+        "SELECT id FROM click_traits WHERE city IN ('Known', 'New') ORDER BY city",
+    )
+    .await;
+    assert_eq!(traits.len(), 2);
+    assert_eq!(traits[1], traits[0] + 1, "{traits:?}");
+    let origins = scalars::<i32>(
+        &app,
+        "SELECT id FROM click_origins WHERE source IN ('known source', 'new source') \
+         ORDER BY source",
+    )
+    .await;
+    assert_eq!(origins.len(), 2);
+    assert_eq!(origins[1], origins[0] + 1, "{origins:?}");
+    assert_eq!(app.store().link_clicks(link_id).await.unwrap().len(), 3);
 }
