@@ -39,12 +39,21 @@ pub async fn visit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(route): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    request: axum::extract::Request,
 ) -> Response {
     let started = Instant::now();
-    let (outcome, response) = serve_visit(&state, peer, &route, &method, &uri, &headers).await;
+    // The request's parts are borrowed, not extracted one by one: axum's `HeaderMap` and
+    // `Uri` extractors clone them, an allocation and a copy of every header per visit.
+    let (parts, _body) = request.into_parts();
+    let (outcome, response) = serve_visit(
+        &state,
+        peer,
+        &route,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+    )
+    .await;
     state.metrics.redirect(outcome, started.elapsed());
     response
 }
