@@ -83,27 +83,6 @@ measure ceiling $CEILING_PID 9090
 kill $CEILING_PID; wait $CEILING_PID 2>/dev/null || true
 fi
 
-seed_sql() { # $1 = domain; SQL that works on both backends after `openpxl migrate`
-  cat <<SQL
-INSERT INTO organizations (name, created_at) VALUES ('bench', 0);
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $LINKS - 1)
-INSERT INTO links (org_id, domain, route, destination, created_at, updated_at)
-SELECT (SELECT id FROM organizations WHERE name = 'bench'), '$1', 'r' || i,
-       'https://example.com/page/' || i, 0, 0 FROM n;
-SQL
-  # TARGETED=1 (builds with smart links only): every link gets 20 rules on device and OS,
-  # none of which holds for the bench's desktop Chrome, and 3 A/B variants: the heaviest
-  # choice there is (the User-Agent parsed, every rule tried, a variant hashed).
-  if [ "${TARGETED:-0}" = 1 ]; then
-    local rules="" n
-    for n in $(seq 0 19); do
-      rules="$rules${rules:+,}{\"when\":{\"device\":[\"Mobile\",\"Tablet\"],\"os\":[\"iOS\",\"Android\"]},\"destination\":\"https://example.com/rule-$n\"}"
-    done
-    local variants='[{"destination":"https://example.com/a","weight":50},{"destination":"https://example.com/b","weight":30},{"destination":"https://example.com/c","weight":20}]'
-    echo "UPDATE links SET rules = '[$rules]', variants = '$variants';"
-  fi
-}
-
 # stored_clicks_sql SERIES → the STORED_CLICKS clicks, evenly over the 90 days before today,
 # 20,000 visitors a day (bench/seed_clicks.sh); needs `visitor_expr`.
 stored_clicks_sql() {

@@ -1,5 +1,6 @@
-# Sourced by the benchmarks that seed clicks (insight.sh, dashboard.sh); needs DAY_MS and
-# a `visitor_expr` function (the visitor key of `v`, per database).
+# Sourced by the benchmarks that seed links or clicks (redirect.sh, cpu_split.sh,
+# insight.sh, dashboard.sh, transfer.sh): `seed_sql` (the links) and `clicks_insert` (the
+# clicks; needs DAY_MS and a `visitor_expr` function : the visitor key of `v`, per database).
 #
 #   clicks_insert LINKS VISITORS AT_EXPR COUNT SERIES
 #
@@ -80,4 +81,25 @@ END
 $$;
 DROP TABLE pg_temp.clicks;
 SQL
+}
+
+seed_sql() { # $1 = domain; SQL that works on both backends after `openpxl migrate`
+  cat <<SQL
+INSERT INTO organizations (name, created_at) VALUES ('bench', 0);
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $LINKS - 1)
+INSERT INTO links (org_id, domain, route, destination, created_at, updated_at)
+SELECT (SELECT id FROM organizations WHERE name = 'bench'), '$1', 'r' || i,
+       'https://example.com/page/' || i, 0, 0 FROM n;
+SQL
+  # TARGETED=1 (builds with smart links only): every link gets 20 rules on device and OS,
+  # none of which holds for the bench's desktop Chrome, and 3 A/B variants: the heaviest
+  # choice there is (the User-Agent parsed, every rule tried, a variant hashed).
+  if [ "${TARGETED:-0}" = 1 ]; then
+    local rules="" n
+    for n in $(seq 0 19); do
+      rules="$rules${rules:+,}{\"when\":{\"device\":[\"Mobile\",\"Tablet\"],\"os\":[\"iOS\",\"Android\"]},\"destination\":\"https://example.com/rule-$n\"}"
+    done
+    local variants='[{"destination":"https://example.com/a","weight":50},{"destination":"https://example.com/b","weight":30},{"destination":"https://example.com/c","weight":20}]'
+    echo "UPDATE links SET rules = '[$rules]', variants = '$variants';"
+  fi
 }

@@ -1,7 +1,9 @@
 //! Click capture off the request path: the [`ClickEvent`] a redirect hands over (with
 //! its [`Outcome`]), its enrichment (User-Agent, GeoIP, referrer and utm, visitor key)
-//! and the batching [`ClickRecorder`] that writes it.
+//! and the batching [`ClickRecorder`] that writes it, with the fold of link counters
+//! beside it ([`counts`]).
 
+pub mod counts;
 mod enrich;
 mod event;
 pub mod geo;

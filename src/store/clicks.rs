@@ -1,7 +1,8 @@
 //! Writing clicks: batched inserts (the recorder's batches as one binary `COPY` on
 //! Postgres; multi-row `INSERT`s on SQLite and for imports on both) plus the links' click
-//! counters (a multi-row upsert into `link_counters`), in one transaction; and the daily
-//! visitor salts. On Postgres a click is written as a narrow row of `click_rows`, its
+//! counters, in one transaction (a multi-row upsert into `link_counters`; the recorder's
+//! batches on Postgres add a pending row instead, folded later: [`super::link_counts`]);
+//! and the daily visitor salts. On Postgres a click is written as a narrow row of `click_rows`, its
 //! values as two dictionary codes ([`super::click_codes`]), and read back through the view
 //! `clicks`; on SQLite it is a row of the table `clicks`.
 
@@ -351,7 +352,7 @@ async fn record_clicks_postgres(
     in_transaction(pool, async |tx| {
         insert_clicks_postgres(tx, rows, codes).await?;
         super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
-        add_to_counters_postgres(tx, &human_clicks_per_link(rows)).await
+        super::link_counts::add_pending_counts(tx, &human_clicks_per_link(rows)).await
     })
     .await
 }
@@ -377,28 +378,6 @@ async fn insert_clicks_postgres(
         "COPY click_rows (org_id, link_id, at, visitor, traits, origin, bot) \
          FROM STDIN (FORMAT binary)",
     )
-    .await?;
-    Ok(())
-}
-
-/// The counters of a batch in one upsert, sorted by link id, so concurrent instances lock
-/// counters in the same order.
-async fn add_to_counters_postgres(
-    tx: &mut Transaction<'_, Postgres>,
-    counters: &BTreeMap<i64, Counter>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
-         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[]) \
-         ON CONFLICT (link_id) DO UPDATE SET \
-           clicks = link_counters.clicks + excluded.clicks, \
-           last_click_at = GREATEST(link_counters.last_click_at, excluded.last_click_at)",
-    )
-    .bind(counters.keys().copied().collect::<Vec<i64>>())
-    .bind(counters.values().map(|c| c.org_id).collect::<Vec<i64>>())
-    .bind(counters.values().map(|c| c.clicks).collect::<Vec<i64>>())
-    .bind(counters.values().map(|c| c.last_at).collect::<Vec<i64>>())
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -456,10 +435,10 @@ fn stored_campaign(row: &ClickRow) -> &str {
 
 /// The human clicks of one link in a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Counter {
-    org_id: i64,
-    clicks: i64,
-    last_at: Millis,
+pub(super) struct Counter {
+    pub org_id: i64,
+    pub clicks: i64,
+    pub last_at: Millis,
 }
 
 /// The days this batch's human clicks make dirty (see [`super::rollups`]).

@@ -15,6 +15,7 @@ mod error_kind;
 mod health;
 mod import;
 mod insight;
+mod link_counts;
 mod link_values;
 mod links;
 mod orgs;
@@ -190,7 +191,8 @@ impl Store {
         let bulk = match backend {
             Backend::Postgres => Some(
                 PgPoolOptions::new()
-                    .max_connections(2)
+                    // The recorder's batch and the background fold of link counters.
+                    .max_connections(3)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(&url)
                     .await

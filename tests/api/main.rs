@@ -24,6 +24,7 @@ mod hardening;
 mod insight;
 mod kutt;
 mod lifecycle;
+mod link_counts;
 mod logs;
 mod metrics;
 mod openapi;

@@ -1,0 +1,80 @@
+//! The background fold of link counters (Postgres; [`crate::store`]'s `link_counts`): a
+//! task that moves the counts batches left pending into `link_counters`, every
+//! [`FOLD_INTERVAL`] under load, soon after a batch when the recorder has nothing left to
+//! write, and at once when asked (a flush, the shutdown). It runs beside the recorder, so
+//! a fold of many links never holds up the next batch of clicks.
+
+use std::time::Duration;
+
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+    time::{Instant, sleep_until},
+};
+
+use crate::store::Store;
+
+/// The longest a click waits to be in its link's counter while the recorder is busy.
+/// Longer folds cover more clicks of each link per update (bench/README.md, "Counters
+/// folded in the background").
+pub const FOLD_INTERVAL: Duration = Duration::from_secs(5);
+
+/// A request to fold: soon, or now with an answer once done.
+enum Ask {
+    Soon,
+    Now(oneshot::Sender<()>),
+}
+
+/// The handle of the fold task; the task ends when every handle is dropped.
+#[derive(Clone)]
+pub struct CountFolder {
+    asks: mpsc::UnboundedSender<Ask>,
+}
+
+impl CountFolder {
+    /// Starts the task, which folds once at once (what an instance that stopped left).
+    pub fn start(store: Store) -> (Self, JoinHandle<()>) {
+        let (asks, inbox) = mpsc::unbounded_channel();
+        (Self { asks }, tokio::spawn(run(store, inbox)))
+    }
+
+    /// Asks for a fold without waiting for it.
+    pub fn soon(&self) {
+        self.asks.send(Ask::Soon).ok();
+    }
+
+    /// Folds, and waits until the fold is done (or has failed: the counts stay pending).
+    pub async fn now(&self) {
+        let (done, folded) = oneshot::channel();
+        if self.asks.send(Ask::Now(done)).is_ok() {
+            folded.await.ok();
+        }
+    }
+}
+
+async fn run(store: Store, mut inbox: mpsc::UnboundedReceiver<Ask>) {
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut next = Instant::now();
+    loop {
+        tokio::select! {
+            ask = inbox.recv() => match ask {
+                Some(Ask::Now(done)) => waiting.push(done),
+                Some(Ask::Soon) => {}
+                None => return,
+            },
+            () = sleep_until(next) => {}
+        }
+        while let Ok(ask) = inbox.try_recv() {
+            if let Ask::Now(done) = ask {
+                waiting.push(done);
+            }
+        }
+        if let Err(error) = store.fold_link_counts().await {
+            tracing::warn!(%error, "could not fold click counts into link counters; they stay pending");
+        }
+        for done in waiting.drain(..) {
+            done.send(()).ok();
+        }
+        next = Instant::now() + FOLD_INTERVAL;
+    }
+}

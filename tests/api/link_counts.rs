@@ -1,0 +1,125 @@
+//! Postgres's link counters, folded in the background (migration 0020): a batch of clicks
+//! leaves its counts per link pending, and folds move them into the counters. A flush
+//! folds what any instance left pending, and folds running at the same time as each
+//! other and as new batches count every click exactly once.
+
+use futures_util::future::join_all;
+use openpxl::store::{ClickRow, Pools, Store};
+use serde_json::json;
+
+use crate::helpers::{DEFAULT_DOMAIN, ORG, TestApp};
+
+/// On Postgres only: an app with the links `routes`; its organization's id and the links'.
+async fn app_with_links(test: &str, routes: &[&str]) -> Option<(TestApp, i64, Vec<i64>)> {
+    let app = TestApp::spawn().await;
+    if !app.db.postgres_only(
+        test,
+        "link counters are folded in the background on Postgres",
+    ) {
+        return None;
+    }
+    let mut ids = Vec::new();
+    for route in routes {
+        app.created(json!({"destination": "https://example.com/", "route": route}))
+            .await;
+        ids.push(app.link_id(DEFAULT_DOMAIN, route).await);
+    }
+    let org_id = app.store().find_org_id(ORG).await.unwrap().unwrap();
+    Some((app, org_id, ids))
+}
+
+fn human_click(org_id: i64, link_id: i64, at: i64) -> ClickRow {
+    ClickRow {
+        org_id,
+        link_id,
+        at,
+        visitor: at.to_be_bytes().to_vec(),
+        ..ClickRow::empty()
+    }
+}
+
+async fn clicks_of(app: &TestApp, route: &str) -> i64 {
+    let response = app.get_short(route).await;
+    assert_eq!(response.status(), 200);
+    response.json::<serde_json::Value>().await.unwrap()["data"]["clicks"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_flush_folds_the_counts_another_instance_left_pending() {
+    let Some((app, org_id, links)) = app_with_links(
+        "a_flush_folds_the_counts_another_instance_left_pending",
+        &["elsewhere"],
+    )
+    .await
+    else {
+        return;
+    };
+    // Another instance writes three clicks and stops before folding them.
+    let other = Store::open(&app.db.url, Pools::for_command())
+        .await
+        .unwrap();
+    let clicks: Vec<ClickRow> = (1..=3)
+        .map(|at| human_click(org_id, links[0], at))
+        .collect();
+    other.record_clicks(&clicks).await.unwrap();
+    other.close().await;
+
+    app.flush_clicks().await;
+    assert_eq!(clicks_of(&app, "elsewhere").await, 3);
+    // Folded once: another flush adds nothing.
+    app.flush_clicks().await;
+    assert_eq!(clicks_of(&app, "elsewhere").await, 3);
+}
+
+#[tokio::test]
+async fn folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_click_once() {
+    let routes = ["f0", "f1", "f2"];
+    let Some((app, org_id, links)) = app_with_links(
+        "folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_click_once",
+        &routes,
+    )
+    .await
+    else {
+        return;
+    };
+    let mut instances = Vec::new();
+    for _ in 0..4 {
+        instances.push(
+            Store::open(&app.db.url, Pools::for_command())
+                .await
+                .unwrap(),
+        );
+    }
+    // Each instance writes 10 batches (a click of each link, and more of the first) and
+    // folds after each, all at once.
+    let work = instances.iter().enumerate().map(|(instance, store)| {
+        let links = links.clone();
+        async move {
+            for batch in 0..10_i64 {
+                let at = 1_000 * (100 * instance as i64 + batch);
+                let mut clicks: Vec<ClickRow> = links
+                    .iter()
+                    .map(|&link| human_click(org_id, link, at))
+                    .collect();
+                clicks.push(human_click(org_id, links[0], at + 1));
+                store.record_clicks(&clicks).await.unwrap();
+                store.fold_link_counts().await.unwrap();
+            }
+        }
+    });
+    join_all(work).await;
+    app.flush_clicks().await;
+
+    assert_eq!(clicks_of(&app, "f0").await, 80);
+    assert_eq!(clicks_of(&app, "f1").await, 40);
+    assert_eq!(clicks_of(&app, "f2").await, 40);
+    for (route, link) in routes.iter().zip(&links) {
+        let (human, _) = app.store().count_link_clicks(*link).await.unwrap();
+        assert_eq!(clicks_of(&app, route).await, human, "{route}");
+    }
+    for store in instances {
+        store.close().await;
+    }
+}
