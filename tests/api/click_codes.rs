@@ -60,14 +60,7 @@ async fn instances_adding_the_same_new_values_at_once_agree_on_their_codes() {
         campaign: (i % 3 == 0).then(|| format!("campaign {i}")),
         ..ClickRow::empty()
     };
-    let mut instances = Vec::new();
-    for _ in 0..4 {
-        instances.push(
-            Store::open(&app.db.url, Pools::for_command())
-                .await
-                .unwrap(),
-        );
-    }
+    let instances = app.other_instances(4).await;
     let batches: Vec<Vec<ClickRow>> = (0..4)
         .map(|instance| (0..10).map(|i| click(i, instance)).collect())
         .collect();

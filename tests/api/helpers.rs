@@ -426,6 +426,20 @@ impl TestApp {
         self.server.state.clicks.flush().await;
     }
 
+    /// `count` more stores on this app's database, as other instances of the server would
+    /// open them.
+    pub async fn other_instances(&self, count: usize) -> Vec<Store> {
+        let mut instances = Vec::with_capacity(count);
+        for _ in 0..count {
+            instances.push(
+                Store::open(&self.db.url, openpxl::store::Pools::for_command())
+                    .await
+                    .unwrap(),
+            );
+        }
+        instances
+    }
+
     /// The internal id of a live link.
     pub async fn link_id(&self, domain: &str, route: &str) -> i64 {
         self.store()

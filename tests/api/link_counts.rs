@@ -84,14 +84,7 @@ async fn folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_cli
     else {
         return;
     };
-    let mut instances = Vec::new();
-    for _ in 0..4 {
-        instances.push(
-            Store::open(&app.db.url, Pools::for_command())
-                .await
-                .unwrap(),
-        );
-    }
+    let instances = app.other_instances(4).await;
     // Each instance writes 10 batches (a click of each link, and more of the first) and
     // folds after each, all at once.
     let work = instances.iter().enumerate().map(|(instance, store)| {
