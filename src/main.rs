@@ -3,6 +3,10 @@
 
 use clap::Parser;
 
+/// See Cargo.toml: mimalloc instead of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = openpxl::config::Cli::parse();
