@@ -121,10 +121,12 @@ impl Store {
         written
     }
 
-    /// Multi-row `INSERT ... VALUES` through the `Any` driver (SQLite).
+    /// Multi-row `INSERT ... VALUES` through the `Any` driver (SQLite), on the recorder's
+    /// own connection.
     async fn record_clicks_any(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         let backend = self.backend;
-        in_transaction(&self.pool, async |tx| {
+        let pool = self.recorder.as_ref().unwrap_or(&self.pool);
+        in_transaction(pool, async |tx| {
             write_clicks_in(tx, backend, rows, None).await
         })
         .await

@@ -145,6 +145,10 @@ pub struct Store {
     /// Postgres only: a small native pool for bulk writes of clicks, which use array
     /// parameters (`UNNEST`) that the `Any` driver cannot bind.
     bulk: Option<PgPool>,
+    /// SQLite only: the click recorder's own connection, which checks no foreign keys
+    /// ([`Checks::NoForeignKeys`]) and keeps its page cache warm (SQLite empties a
+    /// connection's cache whenever another connection wrote since it last read).
+    recorder: Option<AnyPool>,
     /// Postgres only: the click dictionaries' codes seen so far.
     click_codes: Arc<click_codes::ClickCodes>,
     /// The URL it was opened with (may hold a password: never printed).
@@ -175,7 +179,7 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url).map_err(OpenError::InvalidUrl)?;
         let connect_error = |source| OpenError::Connect { backend, source };
         let health = Arc::new(WriteHealth::default());
-        let pool = any_pool(backend, pools.main, None, health.clone())
+        let pool = any_pool(backend, pools.main, None, Checks::All, health.clone())
             .connect_with(options.clone())
             .await
             .map_err(connect_error)?;
@@ -183,11 +187,21 @@ impl Store {
             backend,
             pools.analytics,
             Some(pools.analytics_timeout),
+            Checks::All,
             health.clone(),
         )
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
         .map_err(connect_error)?;
+        let recorder = match backend {
+            Backend::Sqlite => Some(
+                any_pool(backend, 1, None, Checks::NoForeignKeys, health.clone())
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error)?,
+            ),
+            Backend::Postgres => None,
+        };
         let bulk = match backend {
             Backend::Postgres => Some(
                 PgPoolOptions::new()
@@ -206,6 +220,7 @@ impl Store {
             backend,
             health,
             bulk,
+            recorder,
             click_codes: Arc::default(),
             url: url.into(),
         })
@@ -267,7 +282,10 @@ impl Store {
     /// connections, closes the idle ones (see [`WriteHealth`]).
     async fn note_write<T>(&self, result: &Result<T, sqlx::Error>) {
         if self.health.record(result) {
-            for pool in [&self.pool, &self.analytics] {
+            for pool in [&self.pool, &self.analytics]
+                .into_iter()
+                .chain(&self.recorder)
+            {
                 while let Some(connection) = pool.try_acquire() {
                     connection.close().await.ok();
                 }
@@ -296,6 +314,9 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.analytics.close().await;
+        if let Some(recorder) = &self.recorder {
+            recorder.close().await;
+        }
         if let Some(bulk) = &self.bulk {
             bulk.close().await;
         }
@@ -312,6 +333,18 @@ impl Store {
     }
 }
 
+/// Which constraints a SQLite connection checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    All,
+    /// The click recorder's: the foreign keys of `clicks.link_id` and
+    /// `link_counters.link_id` cost a lookup in the wide `links` table for each click and
+    /// each counter, and guard nothing there — links are never deleted (a deleted one keeps
+    /// its row and its clicks) and the recorder writes clicks only for links just resolved.
+    /// Postgres dropped the same key in its migration 0018. Imports keep every check.
+    NoForeignKeys,
+}
+
 /// Pool options for either backend; SQLite connections get their pragmas, analytics
 /// connections on Postgres their statement timeout. A connection opened before the last
 /// failure that may have spoiled connections is closed rather than used ([`WriteHealth`]).
@@ -319,6 +352,7 @@ fn any_pool(
     backend: Backend,
     size: u32,
     statement_timeout: Option<Duration>,
+    checks: Checks,
     health: Arc<WriteHealth>,
 ) -> AnyPoolOptions {
     AnyPoolOptions::new()
@@ -343,6 +377,9 @@ fn any_pool(
                              PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
+                        if checks == Checks::NoForeignKeys {
+                            conn.execute("PRAGMA foreign_keys = OFF").await?;
+                        }
                     }
                     Backend::Postgres => {
                         if let Some(timeout) = statement_timeout {
