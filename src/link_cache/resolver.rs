@@ -9,6 +9,7 @@
 //! entry is still served when the database cannot be reached to refresh it (stale-if-error).
 
 use std::{
+    hash::{Hash, Hasher},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -147,16 +148,51 @@ impl Entry {
     }
 }
 
-/// A cached link's key: (domain, route).
-type LinkKey = (String, String);
+/// A cached link's key: its domain and route in one allocation, half the size of two
+/// `String`s; a lookup reads one heap block instead of two (with 100,000 links in the
+/// cache, each is a likely miss of the CPU's caches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LinkKey {
+    /// The domain followed by the route.
+    text: Box<str>,
+    domain_len: usize,
+}
 
-/// A borrowed [`LinkKey`], so a lookup allocates nothing. Hashes exactly as the tuple does.
-#[derive(Hash)]
+impl LinkKey {
+    fn new(domain: &str, route: &str) -> Self {
+        Self {
+            text: format!("{domain}{route}").into_boxed_str(),
+            domain_len: domain.len(),
+        }
+    }
+
+    fn parts(&self) -> (&str, &str) {
+        self.text.split_at(self.domain_len)
+    }
+}
+
+/// Hashes the domain and the route as [`KeyRef`] does.
+impl Hash for LinkKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let (domain, route) = self.parts();
+        domain.hash(state);
+        route.hash(state);
+    }
+}
+
+/// A borrowed [`LinkKey`], so a lookup allocates nothing. Hashes exactly as the key does.
 struct KeyRef<'a>(&'a str, &'a str);
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+        self.1.hash(state);
+    }
+}
 
 impl Equivalent<LinkKey> for KeyRef<'_> {
     fn equivalent(&self, key: &LinkKey) -> bool {
-        self.0 == key.0 && self.1 == key.1
+        key.parts() == (self.0, self.1)
     }
 }
 
@@ -225,7 +261,7 @@ impl LinkResolver {
             return Ok(known);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let owned: LinkKey = (domain.to_owned(), route.to_owned());
+        let owned = LinkKey::new(domain, route);
         let (guard, stale) = match self.links.get_value_or_guard_async(&owned).await {
             Ok(entry) if entry.expires > Instant::now() => return Ok(entry.target),
             Ok(stale) => (None, Some(stale)),
@@ -252,9 +288,7 @@ impl LinkResolver {
                 Some(guard) => {
                     guard.insert(entry).ok();
                 }
-                None => self
-                    .links
-                    .insert((domain.to_owned(), route.to_owned()), entry),
+                None => self.links.insert(LinkKey::new(domain, route), entry),
             }
         }
         Ok(target)
@@ -285,7 +319,7 @@ impl LinkResolver {
             if self.generation.load(Ordering::Acquire) != generation {
                 break; // something changed meanwhile; the rest loads on demand
             }
-            let key = (link.domain.clone(), link.route.clone());
+            let key = LinkKey::new(&link.domain, &link.route);
             if let Some(target) = RedirectTarget::from_link(link) {
                 self.links.insert(key, Entry::new(Some(Arc::new(target))));
                 loaded += 1;
@@ -325,5 +359,35 @@ impl LinkResolver {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.links.clear();
         self.hosts.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    #[test]
+    fn a_key_and_its_borrowed_form_hash_and_compare_alike() {
+        let hasher = std::hash::RandomState::new();
+        let key = LinkKey::new("pxl.to", "abc");
+        assert_eq!(key.parts(), ("pxl.to", "abc"));
+        assert_eq!(
+            hasher.hash_one(&key),
+            hasher.hash_one(KeyRef("pxl.to", "abc"))
+        );
+        assert!(KeyRef("pxl.to", "abc").equivalent(&key));
+        assert!(!KeyRef("pxl.to", "abd").equivalent(&key));
+        assert!(!KeyRef("pxl.t", "oabc").equivalent(&key));
+    }
+
+    #[test]
+    fn the_same_text_split_elsewhere_is_another_key() {
+        let hasher = std::hash::RandomState::new();
+        let (one, other) = (LinkKey::new("ab", "c"), LinkKey::new("a", "bc"));
+        assert_ne!(one, other);
+        assert_ne!(hasher.hash_one(&one), hasher.hash_one(&other));
+        assert!(!KeyRef("a", "bc").equivalent(&one));
     }
 }
