@@ -4,6 +4,9 @@
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+/// The longest the connections may take to close at exit.
+const STORE_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 use crate::{
     bootstrap,
     config::{LogFormat, ServeArgs},
@@ -61,7 +64,14 @@ pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     if let Some(metrics) = metrics {
         metrics.abort();
     }
-    store.close().await;
+    // The clicks are written (or their loss logged) by now; a connection stuck on a dead
+    // network must not keep the process from ending.
+    if tokio::time::timeout(STORE_CLOSE_TIMEOUT, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still busy at exit; closing them unfinished");
+    }
     tracing::info!("openpxl stopped");
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! task that moves the counts batches left pending into `link_counters`, every
 //! [`FOLD_INTERVAL`] under load, soon after a batch when the recorder has nothing left to
 //! write, and at once when asked (a flush, the shutdown). It runs beside the recorder, so
-//! a fold of many links never holds up the next batch of clicks.
+//! a fold of many links never holds up the next batch of clicks. A fold asked for takes
+//! every pending row ([`Fold::All`]); the others take those no other fold holds.
 
 use std::time::Duration;
 
@@ -12,17 +13,17 @@ use tokio::{
     time::{Instant, sleep_until},
 };
 
-use crate::store::Store;
+use crate::store::{Fold, Store};
 
 /// The longest a click waits to be in its link's counter while the recorder is busy.
 /// Longer folds cover more clicks of each link per update (bench/README.md, "Counters
 /// folded in the background").
 pub const FOLD_INTERVAL: Duration = Duration::from_secs(5);
 
-/// A request to fold: soon, or now with an answer once done.
+/// A request to fold: soon, or now with an answer once done (whether it folded).
 enum Ask {
     Soon,
-    Now(oneshot::Sender<()>),
+    Now(oneshot::Sender<bool>),
 }
 
 /// The handle of the fold task; the task ends when every handle is dropped.
@@ -43,17 +44,19 @@ impl CountFolder {
         self.asks.send(Ask::Soon).ok();
     }
 
-    /// Folds, and waits until the fold is done (or has failed: the counts stay pending).
-    pub async fn now(&self) {
+    /// Folds every pending count, and waits until the fold is done; `false` if it failed
+    /// (the counts stay pending for the next fold, of this instance or another).
+    pub async fn now(&self) -> bool {
         let (done, folded) = oneshot::channel();
-        if self.asks.send(Ask::Now(done)).is_ok() {
-            folded.await.ok();
+        if self.asks.send(Ask::Now(done)).is_err() {
+            return false;
         }
+        folded.await.unwrap_or(false)
     }
 }
 
 async fn run(store: Store, mut inbox: mpsc::UnboundedReceiver<Ask>) {
-    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut waiting: Vec<oneshot::Sender<bool>> = Vec::new();
     let mut next = Instant::now();
     loop {
         tokio::select! {
@@ -69,11 +72,17 @@ async fn run(store: Store, mut inbox: mpsc::UnboundedReceiver<Ask>) {
                 waiting.push(done);
             }
         }
-        if let Err(error) = store.fold_link_counts().await {
+        let fold = if waiting.is_empty() {
+            Fold::Unclaimed
+        } else {
+            Fold::All
+        };
+        let folded = store.fold_link_counts(fold).await;
+        if let Err(error) = &folded {
             tracing::warn!(%error, "could not fold click counts into link counters; they stay pending");
         }
         for done in waiting.drain(..) {
-            done.send(()).ok();
+            done.send(folded.is_ok()).ok();
         }
         next = Instant::now() + FOLD_INTERVAL;
     }

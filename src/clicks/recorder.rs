@@ -253,7 +253,8 @@ impl ClickRecorder {
     }
 
     /// Waits until every click handed over before this call has been written, and its
-    /// link's counter has it.
+    /// link's counter has it (on Postgres, unless the fold failed: the counts then stay
+    /// pending, with a warning in the log, and a later fold adds them).
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();
         if self.commands.send(Command::Flush(done)).is_ok() {
@@ -363,7 +364,12 @@ impl Worker {
     async fn fold_counts(&mut self, inbox_open: bool) {
         let Some(folder) = &self.folder else { return };
         if !self.waiters.is_empty() || !inbox_open {
-            folder.now().await;
+            if !folder.now().await {
+                tracing::warn!(
+                    "answering a flush with some link counters behind: their counts stay \
+                     pending until a fold succeeds (this instance's, another's or the next start's)"
+                );
+            }
         } else if self.unfolded && self.last_batch <= SOON_FOLDED_BATCH {
             folder.soon();
         }

@@ -100,7 +100,8 @@ pub(super) fn placeholders(backend: Backend, rows: usize, columns: usize) -> Str
 
 impl Store {
     /// Stores a batch of clicks and adds the human ones that went through to a destination
-    /// to their links' counters (count and time of the last click). All or nothing.
+    /// to their links' counters (count and time of the last click): on SQLite directly,
+    /// on Postgres as a pending row folded later ([`super::link_counts`]). All or nothing.
     pub async fn record_clicks(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         if rows.is_empty() {
             return Ok(());
@@ -344,8 +345,7 @@ async fn add_to_counters_any(
 }
 
 /// Postgres: the whole batch through one binary `COPY` ([`BinaryCopy`]) of narrow rows
-/// with their `codes`, and the counters in one `INSERT ... SELECT FROM UNNEST(arrays)`
-/// upsert.
+/// with their `codes`, and its counts per link as one pending row of arrays.
 async fn record_clicks_postgres(
     pool: &PgPool,
     rows: &[ClickRow],

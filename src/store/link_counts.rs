@@ -1,11 +1,12 @@
 //! Postgres's link counters, folded in the background (migration 0020): a batch of clicks
 //! adds its human clicks per link to `link_counts_pending` as one row of arrays, in the
-//! transaction of its clicks, and [`Store::fold_link_counts`] moves every pending row into
+//! transaction of its clicks, and [`Store::fold_link_counts`] moves the pending rows into
 //! `link_counters` in one statement: one update per link for all the batches since the
-//! last fold, instead of one per link and batch. SQLite updates its counters in the
+//! last fold, instead of one per link and batch. A flush's fold takes every row ([`Fold`]),
+//! the timer's only those no other fold holds. SQLite updates its counters in the
 //! batch's transaction (`write_clicks_in`), so there is nothing to fold there.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::LazyLock};
 
 use sqlx::{Postgres, Transaction};
 
@@ -31,19 +32,49 @@ pub(super) async fn add_pending_counts(
     Ok(())
 }
 
-/// Takes every pending row and adds its counts to the counters, in link order.
-const FOLD: &str = "WITH taken AS (DELETE FROM link_counts_pending RETURNING *), \
-     counts AS (SELECT u.link_id, min(u.org_id) AS org_id, sum(u.clicks)::int8 AS clicks, \
-                       max(u.last_at) AS last_at \
-                FROM taken, \
-                     UNNEST(taken.links, taken.orgs, taken.clicks, taken.last_at) \
-                       AS u (link_id, org_id, clicks, last_at) \
-                GROUP BY u.link_id) \
-     INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
-     SELECT link_id, org_id, clicks, last_at FROM counts ORDER BY link_id \
-     ON CONFLICT (link_id) DO UPDATE SET \
-       clicks = link_counters.clicks + excluded.clicks, \
-       last_click_at = GREATEST(link_counters.last_click_at, excluded.last_click_at)";
+/// Which pending rows a fold takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Every row, waiting for those another fold holds until it ends (at most
+    /// [`SET_LOCK_TIMEOUT`], 5 s): a flush then knows that every count written before it is in a
+    /// counter.
+    All,
+    /// The rows no other fold holds (the timer's folds): folds of several instances then
+    /// share the rows instead of queueing behind each other, and a fold stuck on another
+    /// instance (its network gone) holds up no one.
+    Unclaimed,
+}
+
+/// The longest a fold waits for rows another fold holds: past it the fold fails and the
+/// counts stay pending for the next.
+const SET_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '5s'";
+
+/// Adds the pending rows `taken` up per link into the counters, in link order.
+fn fold_sql(taken: &str) -> String {
+    format!(
+        "WITH taken AS ({taken}), \
+         counts AS (SELECT u.link_id, min(u.org_id) AS org_id, sum(u.clicks)::int8 AS clicks, \
+                           max(u.last_at) AS last_at \
+                    FROM taken, \
+                         UNNEST(taken.links, taken.orgs, taken.clicks, taken.last_at) \
+                           AS u (link_id, org_id, clicks, last_at) \
+                    GROUP BY u.link_id) \
+         INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
+         SELECT link_id, org_id, clicks, last_at FROM counts ORDER BY link_id \
+         ON CONFLICT (link_id) DO UPDATE SET \
+           clicks = link_counters.clicks + excluded.clicks, \
+           last_click_at = GREATEST(link_counters.last_click_at, excluded.last_click_at)"
+    )
+}
+
+static FOLD_ALL: LazyLock<String> =
+    LazyLock::new(|| fold_sql("DELETE FROM link_counts_pending RETURNING *"));
+static FOLD_UNCLAIMED: LazyLock<String> = LazyLock::new(|| {
+    fold_sql(
+        "DELETE FROM link_counts_pending WHERE ctid = ANY(ARRAY(\
+           SELECT ctid FROM link_counts_pending FOR UPDATE SKIP LOCKED)) RETURNING *",
+    )
+});
 
 impl Store {
     /// Whether this database's link counters are folded in the background (Postgres).
@@ -51,13 +82,18 @@ impl Store {
         self.bulk.is_some()
     }
 
-    /// Moves every pending count into `link_counters`; how many links it updated. Safe
-    /// with several instances folding at once: each pending row is taken by one of them
-    /// (a row another fold deleted first is skipped), and counters are updated in link
-    /// order, so two folds never wait for each other in a circle.
-    pub async fn fold_link_counts(&self) -> Result<u64, sqlx::Error> {
+    /// Moves the pending counts `fold` takes into `link_counters`; how many links it
+    /// updated. Safe with several instances folding at once: each pending row is taken by
+    /// one of them (a row another fold deleted first is skipped), and counters are updated
+    /// in link order, so two folds never wait for each other in a circle. Its outcome does
+    /// not count for the write health: a fold with nothing to take writes nothing.
+    pub async fn fold_link_counts(&self, fold: Fold) -> Result<u64, sqlx::Error> {
         let Some(postgres) = &self.bulk else {
             return Ok(0);
+        };
+        let statement = match fold {
+            Fold::All => FOLD_ALL.as_str(),
+            Fold::Unclaimed => FOLD_UNCLAIMED.as_str(),
         };
         let folded = in_transaction(postgres, async |tx| {
             // The sums of a fold under load cover about as many links as the table holds:
@@ -65,10 +101,10 @@ impl Store {
             sqlx::query("SET LOCAL work_mem = '64MB'")
                 .execute(&mut **tx)
                 .await?;
-            sqlx::query(FOLD).execute(&mut **tx).await
+            sqlx::query(SET_LOCK_TIMEOUT).execute(&mut **tx).await?;
+            sqlx::query(statement).execute(&mut **tx).await
         })
-        .await;
-        self.note_write(&folded).await;
-        Ok(folded?.rows_affected())
+        .await?;
+        Ok(folded.rows_affected())
     }
 }

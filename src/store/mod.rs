@@ -36,6 +36,7 @@ pub use db_bool::DbBool;
 pub use error_kind::{is_about_the_data, is_unavailable};
 pub use health::WriteHealth;
 pub use import::{Imported, ImportedLink};
+pub use link_counts::Fold;
 pub use links::{LinkChanges, NewLink, RouteError};
 pub use sessions::SessionRow;
 pub use tokens::{NewTokenRow, TokenAuth, TokenSummary};

@@ -4,8 +4,9 @@
 //! other and as new batches count every click exactly once.
 
 use futures_util::future::join_all;
-use openpxl::store::{ClickRow, Pools, Store};
+use openpxl::store::{ClickRow, Fold, Pools, Store};
 use serde_json::json;
+use sqlx::Connection;
 
 use crate::helpers::{DEFAULT_DOMAIN, ORG, TestApp};
 
@@ -86,7 +87,8 @@ async fn folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_cli
     };
     let instances = app.other_instances(4).await;
     // Each instance writes 10 batches (a click of each link, and more of the first) and
-    // folds after each, all at once.
+    // folds after each, all at once: half of them every pending row, half the rows no
+    // other fold holds.
     let work = instances.iter().enumerate().map(|(instance, store)| {
         let links = links.clone();
         async move {
@@ -98,7 +100,12 @@ async fn folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_cli
                     .collect();
                 clicks.push(human_click(org_id, links[0], at + 1));
                 store.record_clicks(&clicks).await.unwrap();
-                store.fold_link_counts().await.unwrap();
+                let fold = if instance % 2 == 0 {
+                    Fold::All
+                } else {
+                    Fold::Unclaimed
+                };
+                store.fold_link_counts(fold).await.unwrap();
             }
         }
     });
@@ -115,4 +122,60 @@ async fn folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_cli
     for store in instances {
         store.close().await;
     }
+}
+
+#[tokio::test]
+async fn a_fold_held_up_elsewhere_is_skipped_by_the_timer_and_waited_for_by_a_flush_for_at_most_its_lock_timeout()
+ {
+    let Some((app, org_id, links)) = app_with_links(
+        "a_fold_held_up_elsewhere_is_skipped_by_the_timer_and_waited_for_by_a_flush_for_at_most_its_lock_timeout",
+        &["held"],
+    )
+    .await
+    else {
+        return;
+    };
+    let other = app.other_instances(1).await.remove(0);
+    let clicks = |from: i64, count: i64| -> Vec<ClickRow> {
+        (from..from + count)
+            .map(|at| human_click(org_id, links[0], at))
+            .collect()
+    };
+    // Two clicks pending, their row held by a fold that stalled on another instance (a
+    // transaction that locked it and went quiet).
+    other.record_clicks(&clicks(1, 2)).await.unwrap();
+    let mut stalled = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    let mut stalled_fold = stalled.begin().await.unwrap();
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM link_counts_pending FOR UPDATE) AS held",
+    )
+    .fetch_one(&mut *stalled_fold)
+    .await
+    .unwrap();
+    assert_eq!(held, 1);
+    other.record_clicks(&clicks(10, 3)).await.unwrap();
+
+    // The timer's fold takes what no one holds, at once.
+    other.fold_link_counts(Fold::Unclaimed).await.unwrap();
+    assert_eq!(clicks_of(&app, "held").await, 3);
+    // A fold of every row waits for the held one, but not for ever.
+    let error = other.fold_link_counts(Fold::All).await.unwrap_err();
+    let code = error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|code| code.into_owned());
+    assert_eq!(
+        code.as_deref(),
+        Some("55P03"),
+        "lock_not_available: {error}"
+    );
+    assert_eq!(clicks_of(&app, "held").await, 3);
+
+    // Once the stalled fold is gone, a flush folds the rest: nothing lost, nothing twice.
+    stalled_fold.rollback().await.unwrap();
+    app.flush_clicks().await;
+    assert_eq!(clicks_of(&app, "held").await, 5);
+    let (human, _) = app.store().count_link_clicks(links[0]).await.unwrap();
+    assert_eq!(human, 5);
+    other.close().await;
 }
