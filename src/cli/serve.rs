@@ -4,15 +4,15 @@
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-/// The longest the connections may take to close at exit.
-const STORE_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 use crate::{
     bootstrap,
     config::{LogFormat, ServeArgs},
     state::{AppState, Settings},
     store::Store,
 };
+
+/// The longest the connections may take to close at exit.
+const STORE_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let settings = Settings::from_args(&args)?;

@@ -366,8 +366,8 @@ impl Worker {
         if !self.waiters.is_empty() || !inbox_open {
             if !folder.now().await {
                 tracing::warn!(
-                    "answering a flush with some link counters behind: their counts stay \
-                     pending until a fold succeeds (this instance's, another's or the next start's)"
+                    "flushed with some link counters behind: their counts stay pending until \
+                     a fold succeeds (this instance's, another's or the next start's)"
                 );
             }
         } else if self.unfolded && self.last_batch <= SOON_FOLDED_BATCH {

@@ -171,24 +171,17 @@ impl LinkKey {
     }
 }
 
-/// Hashes the domain and the route as [`KeyRef`] does.
+/// Hashes as its borrowed form, [`KeyRef`], does.
 impl Hash for LinkKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let (domain, route) = self.parts();
-        domain.hash(state);
-        route.hash(state);
+        KeyRef(domain, route).hash(state);
     }
 }
 
-/// A borrowed [`LinkKey`], so a lookup allocates nothing. Hashes exactly as the key does.
+/// A borrowed [`LinkKey`], so a lookup allocates nothing.
+#[derive(Hash)]
 struct KeyRef<'a>(&'a str, &'a str);
-
-impl Hash for KeyRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-        self.1.hash(state);
-    }
-}
 
 impl Equivalent<LinkKey> for KeyRef<'_> {
     fn equivalent(&self, key: &LinkKey) -> bool {

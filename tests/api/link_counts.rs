@@ -4,7 +4,7 @@
 //! other and as new batches count every click exactly once.
 
 use futures_util::future::join_all;
-use openpxl::store::{ClickRow, Fold, Pools, Store};
+use openpxl::store::{ClickRow, Fold};
 use serde_json::json;
 use sqlx::Connection;
 
@@ -58,9 +58,7 @@ async fn a_flush_folds_the_counts_another_instance_left_pending() {
         return;
     };
     // Another instance writes three clicks and stops before folding them.
-    let other = Store::open(&app.db.url, Pools::for_command())
-        .await
-        .unwrap();
+    let other = app.other_instances(1).await.remove(0);
     let clicks: Vec<ClickRow> = (1..=3)
         .map(|at| human_click(org_id, links[0], at))
         .collect();
