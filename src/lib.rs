@@ -49,7 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .layer(http::timeout_layer(&state));
     // The hot path stays lean: no per-request span, log line, request id, compression or
-    // timer; the handler bounds its own waits by the request timeout.
+    // timer; the handler bounds its own waits by the request timeout. Most visits do not
+    // even come through here: `serve` hands them to `redirect::shortcut` first.
     let redirects = Router::new().route(
         "/{route}",
         get(redirect::visit).post(redirect::unlock::unlock),
@@ -77,7 +78,8 @@ async fn not_found(request: Request) -> Response {
     redirect::pages::not_found()
 }
 
-/// Serves `router(state)` on an already-bound listener until `shutdown` completes, then
+/// Serves `router(state)`, visits first through [`redirect::shortcut`], on an already-bound
+/// listener until `shutdown` completes, then
 /// finishes the requests in flight (closing idle and half-read connections at once, and
 /// the rest after the drain deadline) and writes every click still in memory (waiting at
 /// most `OPENPXL_SHUTDOWN_TIMEOUT` for the database).
@@ -89,6 +91,7 @@ pub async fn serve(
     server::serve_connections(
         listener,
         router(state.clone()),
+        redirect::shortcut::Visits::new(state.clone()),
         state.settings.connections,
         shutdown,
     )

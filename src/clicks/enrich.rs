@@ -20,14 +20,14 @@ const USER_AGENT_CACHE_ENTRIES: usize = 10_000;
 
 pub struct Enricher {
     geoip: Option<Arc<GeoIp>>,
-    user_agents: HashMap<String, Software>,
+    user_agents: HashMap<String, Software, foldhash::fast::RandomState>,
 }
 
 impl Enricher {
     pub fn new(geoip: Option<Arc<GeoIp>>) -> Self {
         Self {
             geoip,
-            user_agents: HashMap::new(),
+            user_agents: HashMap::default(),
         }
     }
 

@@ -36,12 +36,7 @@ pub struct Route(String);
 impl Route {
     /// Validates a route given by a client.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let well_formed = !input.is_empty()
-            && input.len() <= MAX_LEN
-            && input
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if well_formed {
+        if Self::is_well_formed(input) {
             Ok(Self(input.to_owned()))
         } else {
             Err(format!(
@@ -52,9 +47,23 @@ impl Route {
         }
     }
 
+    /// Whether [`Self::parse`] would take `input` (without its allocation).
+    pub fn is_well_formed(input: &str) -> bool {
+        !input.is_empty()
+            && input.len() <= MAX_LEN
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
     /// Whether the server keeps this route for itself on its default domain.
     pub fn is_reserved(&self) -> bool {
-        RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&self.0))
+        Self::is_reserved_text(&self.0)
+    }
+
+    /// [`Self::is_reserved`] of a text not parsed yet.
+    pub fn is_reserved_text(input: &str) -> bool {
+        RESERVED.iter().any(|r| r.eq_ignore_ascii_case(input))
     }
 
     /// Whether the server answers this path on every host, custom domains included.

@@ -2,13 +2,16 @@
 //!
 //! The `Host` header picks the domain; the link comes from the in-process cache
 //! ([`crate::link_cache`]); the answer is a 302 (or a page); the click is handed to the
-//! recorder's channel and the visitor never waits for a database write. [`visit`] is its
-//! steps in order: [`resolve_target`], [`click_event`], [`hand_over`], [`answer`].
+//! recorder's channel and the visitor never waits for a database write. [`serve`] is its
+//! steps in order: [`resolve_target`], [`click_event`], [`hand_over`], [`answer`]. Visits
+//! come through [`shortcut`], before the router, except those the router must see first
+//! (routes it has of its own, percent-encoded routes), which come through [`visit`].
 
 pub mod crawler;
 pub mod destination;
 pub mod limit;
 pub mod pages;
+pub mod shortcut;
 mod targeting;
 pub mod unlock;
 
@@ -20,7 +23,7 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, Path, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts},
     response::{IntoResponse, Response},
 };
 
@@ -34,24 +37,30 @@ use crate::{
 };
 use crawler::Visitor;
 
-/// `GET /{route}` (HEAD too): resolve the target, record the click, answer.
+/// `GET /{route}` (HEAD too) through the router: the visits [`shortcut`] leaves to it.
 pub async fn visit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(route): Path<String>,
     request: axum::extract::Request,
 ) -> Response {
-    let started = Instant::now();
     // The request's parts are borrowed, not extracted one by one: axum's `HeaderMap` and
     // `Uri` extractors clone them, an allocation and a copy of every header per visit.
     let (parts, _body) = request.into_parts();
+    serve(&state, peer, &route, &parts).await
+}
+
+/// A visit of `route` (decoded from the path): resolve the target, record the click,
+/// answer; counted in the metrics.
+pub async fn serve(state: &AppState, peer: SocketAddr, route: &str, request: &Parts) -> Response {
+    let started = Instant::now();
     let (outcome, response) = serve_visit(
-        &state,
+        state,
         peer,
-        &route,
-        &parts.method,
-        &parts.uri,
-        &parts.headers,
+        route,
+        &request.method,
+        &request.uri,
+        &request.headers,
     )
     .await;
     state.metrics.redirect(outcome, started.elapsed());
@@ -189,7 +198,7 @@ async fn resolve_target(
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<Arc<RedirectTarget>, (RedirectOutcome, Response)> {
-    if Route::parse(route).is_err() {
+    if !Route::is_well_formed(route) {
         return Err(not_found());
     }
     let Some(domain) = domain_of(state, headers, uri).await else {

@@ -148,6 +148,36 @@ async fn head_works_like_get() {
     assert_eq!(location(&response), "https://example.com/h");
 }
 
+/// Most visits are answered before the router (`redirect::shortcut`); the rest — a
+/// percent-encoded route, a reserved word as a custom domain's route — through it. Both
+/// ways answer and count alike.
+#[tokio::test]
+async fn visits_answered_before_the_router_or_through_it_answer_and_count_alike() {
+    let app = TestApp::spawn().await;
+    app.created(json!({"destination": "https://example.com/abc", "route": "abc"}))
+        .await;
+    app.add_domain(ORG, "go.acme.test").await;
+    app.created(
+        json!({"destination": "https://example.com/api", "route": "api", "domain": "go.acme.test"}),
+    )
+    .await;
+    for path in ["/abc", "/%61bc", "/ab%63"] {
+        let response = app.visit(DEFAULT_DOMAIN, path, CHROME_WINDOWS).await;
+        assert_eq!(response.status(), 302, "{path}");
+        assert_eq!(location(&response), "https://example.com/abc", "{path}");
+    }
+    let reserved = app.visit("go.acme.test", "/api", CHROME_WINDOWS).await;
+    assert_eq!(reserved.status(), 302);
+    assert_eq!(location(&reserved), "https://example.com/api");
+    let unknown = app.visit(DEFAULT_DOMAIN, "/%61bd", CHROME_WINDOWS).await;
+    assert_eq!(unknown.status(), 404);
+    app.flush_clicks().await;
+    let abc = app.link_id(DEFAULT_DOMAIN, "abc").await;
+    assert_eq!(app.store().link_clicks(abc).await.unwrap().len(), 3);
+    let api = app.link_id("go.acme.test", "api").await;
+    assert_eq!(app.store().link_clicks(api).await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn crawlers_get_an_escaped_preview_page_with_a_canonical_link() {
     let app = TestApp::spawn().await;
