@@ -41,18 +41,18 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+mod header_timer;
+
 use futures_util::future::{BoxFuture, Either};
 use hyper::body::Incoming;
-use hyper_util::{
-    rt::{TokioIo, TokioTimer},
-    server::graceful::GracefulShutdown,
-    service::TowerToHyperService,
-};
+use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown, service::TowerToHyperService};
 use tokio::{
     net::TcpListener,
     sync::{Semaphore, watch},
 };
 use tower::{Service, ServiceExt};
+
+use header_timer::ConnectionTimer;
 
 /// How the server treats connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,8 +92,7 @@ pub async fn serve_connections(
     let (phase, phase_signal) = watch::channel(Phase::Serving);
     let mut make_service = router.into_make_service_with_connect_info::<SocketAddr>();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+    http.header_read_timeout(limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -114,7 +113,9 @@ pub async fn serve_connections(
         let Ok(service) = make_service.call(peer).await;
         let service = service.map_request(|request: Request<Incoming>| request.map(Body::new));
         let in_flight = Arc::new(AtomicUsize::new(0));
-        let connection = http.serve_connection(
+        // Each connection has a timer of its own for its header-read timeouts, re-armed
+        // lazily instead of once per request (`header_timer`).
+        let connection = http.clone().timer(ConnectionTimer::new()).serve_connection(
             TokioIo::new(stream),
             TowerToHyperService::new(Gate {
                 inner: service,

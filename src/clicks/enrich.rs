@@ -20,14 +20,14 @@ const USER_AGENT_CACHE_ENTRIES: usize = 10_000;
 
 pub struct Enricher {
     geoip: Option<Arc<GeoIp>>,
-    user_agents: HashMap<String, Software, foldhash::fast::RandomState>,
+    user_agents: HashMap<String, Software>,
 }
 
 impl Enricher {
     pub fn new(geoip: Option<Arc<GeoIp>>) -> Self {
         Self {
             geoip,
-            user_agents: HashMap::default(),
+            user_agents: HashMap::new(),
         }
     }
 

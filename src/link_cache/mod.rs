@@ -6,4 +6,4 @@
 pub mod invalidation;
 pub mod resolver;
 
-pub use resolver::{CacheStats, LinkResolver, RedirectTarget, Targeted, location_header};
+pub use resolver::{CacheStats, LinkResolver, RedirectTarget, Targeted, copy_of, location_header};

@@ -129,6 +129,13 @@ pub fn location_header(url: &Url) -> Option<HeaderValue> {
     HeaderValue::from_str(url.as_str()).ok()
 }
 
+/// A visit's own copy of a ready `Location` header. A clone would share the cached
+/// bytes and count references to them, a write to memory every visit of the link shares
+/// (from every core); copying a few dozen bytes costs less.
+pub fn copy_of(ready: &HeaderValue) -> HeaderValue {
+    HeaderValue::from_bytes(ready.as_bytes()).unwrap_or_else(|_| ready.clone())
+}
+
 #[derive(Clone)]
 struct Entry {
     target: Option<Arc<RedirectTarget>>,
@@ -321,11 +328,17 @@ impl LinkResolver {
         Ok(loaded)
     }
 
+    /// Whether `host` is a custom short domain of some organization, if the cache knows.
+    pub fn cached_custom_domain(&self, host: &str) -> Option<bool> {
+        self.hosts
+            .get(host)
+            .filter(|(_, expires)| *expires > Instant::now())
+            .map(|(known, _)| known)
+    }
+
     /// Whether `host` is a custom short domain of some organization.
     pub async fn is_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
-        if let Some((known, expires)) = self.hosts.get(host)
-            && expires > Instant::now()
-        {
+        if let Some(known) = self.cached_custom_domain(host) {
             return Ok(known);
         }
         // A Host that is no host name at all is answered without the database.

@@ -15,7 +15,7 @@ use quick_cache::sync::Cache;
 use super::{client_ip, destination, text};
 use crate::{
     clicks::{first_language, user_agent::software},
-    link_cache::{Targeted, location_header},
+    link_cache::{Targeted, copy_of, location_header},
     links::targeting::{Choice, Families, Visit},
     state::AppState,
 };
@@ -81,7 +81,7 @@ pub fn location(
         ),
     };
     let location = match (query, ready) {
-        (None, Some(ready)) => Some(ready.clone()),
+        (None, Some(ready)) => Some(copy_of(ready)),
         (query, _) => location_header(&destination::location(url, query)),
     };
     Some((choice, location))
