@@ -14,7 +14,8 @@
 use std::{convert::Infallible, net::SocketAddr};
 
 use axum::{
-    http::{Method, Request},
+    body::HttpBody,
+    http::{HeaderValue, Method, Request, header},
     response::Response,
 };
 use futures_util::future::BoxFuture;
@@ -45,9 +46,29 @@ impl Shortcut for Visits {
         let (parts, _body) = request.into_parts();
         Ok(Box::pin(async move {
             let route = route_claimed(&parts.method, parts.uri.path()).unwrap_or_default();
-            Ok(super::serve(&state, peer, route, &parts).await)
+            let response = super::serve(&state, peer, route, &parts).await;
+            Ok(if parts.method == Method::HEAD {
+                with_content_length(response)
+            } else {
+                response
+            })
         }))
     }
+}
+
+/// The answer to a `HEAD` with the `Content-Length` of its body, as axum's router gives
+/// every answer whose body's size is known: hyper adds one itself to any other answer,
+/// but not to an answer to `HEAD` (whose body it does not send).
+fn with_content_length(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CONTENT_LENGTH)
+        && let Some(size) = HttpBody::size_hint(response.body()).exact()
+    {
+        let length = HeaderValue::from(size);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, length);
+    }
+    response
 }
 
 /// The route of a visit the shortcut answers, if it is one.

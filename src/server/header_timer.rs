@@ -24,18 +24,23 @@ use std::{
 use hyper::rt::{Sleep, Timer};
 use tokio::time::Sleep as TokioSleep;
 
-/// The timer of one connection (give each connection its own: its sleeps share one tokio
-/// timer).
-#[derive(Clone)]
+/// Where a new connection's timer is set until a sleep needs it: later than any timeout.
+const UNARMED: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The timer of one connection. Give each connection its own: its sleeps share one tokio
+/// timer, which wakes only the task that polled it last — right for hyper's HTTP/1
+/// connection, whose one timed sleep at a time is polled by the connection's task, wrong
+/// for a timer shared by several connections (they would take each other's wake-ups).
 pub struct ConnectionTimer {
     shared: Arc<Mutex<Pin<Box<TokioSleep>>>>,
 }
 
 impl ConnectionTimer {
-    /// A timer for a new connection; must be called within a tokio runtime.
+    /// A timer for one new connection; must be called within a tokio runtime.
     pub fn new() -> Self {
-        // Armed for now: the first sleep polled re-arms it for its own deadline.
-        let armed = tokio::time::sleep_until(tokio::time::Instant::now());
+        // Armed for far later: the first sleep polled pulls it in to its own deadline, one
+        // insertion into the timer wheel.
+        let armed = tokio::time::sleep(UNARMED);
         Self {
             shared: Arc::new(Mutex::new(Box::pin(armed))),
         }
@@ -135,18 +140,34 @@ mod tests {
         assert_ends_at(ended_at(sleep).await, at(start, 10_000));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_later_sleep_outlives_the_timer_armed_by_an_earlier_one() {
+    /// A connection's timer as hyper leaves it: a sleep for a head due by 10 s, dropped
+    /// when the head arrived at 3 s, left the timer armed for 10 s. Returns the timer and
+    /// the start, the clock at 3 s.
+    async fn armed_for_a_head_that_came() -> (ConnectionTimer, TokioInstant) {
         let timer = ConnectionTimer::new();
         let start = TokioInstant::now();
         let mut first = timer.sleep_until(at(start, 10_000).into());
-        assert!((&mut first).now_or_never().is_none()); // arms the timer for 10 s
+        assert!((&mut first).now_or_never().is_none());
         sleep_until(at(start, 3_000)).await;
-        drop(first); // a request head arrived
+        drop(first);
+        (timer, start)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_later_sleep_outlives_the_timer_armed_by_an_earlier_one() {
+        let (timer, start) = armed_for_a_head_that_came().await;
         let mut second = timer.sleep_until(at(start, 13_000).into());
         assert!((&mut second).now_or_never().is_none());
         sleep_until(at(start, 12_000)).await; // the timer fired at 10 s
         assert!((&mut second).now_or_never().is_none());
+        assert_ends_at(ended_at(second).await, at(start, 13_000));
+    }
+
+    /// The next head's sleep awaited by its task alone, across the early firing.
+    #[tokio::test(start_paused = true)]
+    async fn a_sleep_waiting_when_the_timer_fires_early_is_woken_at_its_own_deadline() {
+        let (timer, start) = armed_for_a_head_that_came().await;
+        let second = timer.sleep_until(at(start, 13_000).into());
         assert_ends_at(ended_at(second).await, at(start, 13_000));
     }
 

@@ -76,9 +76,11 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_same_timeout() {
         .await
         .unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    // Kept alive, then idle: closed by the server.
+    // Kept alive, then idle: closed by the server, not before the timeout.
+    let idle_since = Instant::now();
     let closed = read_until_closed(&mut client, Duration::from_secs(10)).await;
     assert!(closed.is_some(), "an idle keep-alive connection is closed");
+    assert!(idle_since.elapsed() >= Duration::from_millis(400));
 }
 
 #[tokio::test]

@@ -171,9 +171,42 @@ async fn visits_answered_before_the_router_or_through_it_answer_and_count_alike(
     assert_eq!(location(&reserved), "https://example.com/api");
     let unknown = app.visit(DEFAULT_DOMAIN, "/%61bd", CHROME_WINDOWS).await;
     assert_eq!(unknown.status(), 404);
+    // The same headers either way, for GET and HEAD, found or not (but the date).
+    for method in [Method::GET, Method::HEAD] {
+        for (shortcut, routed) in [("/abc", "/%61bc"), ("/abd", "/%61bd")] {
+            let [by_shortcut, by_router] = [shortcut, routed].map(|path| {
+                app.client
+                    .request(method.clone(), app.url(path))
+                    .header("host", DEFAULT_DOMAIN)
+                    .header("user-agent", CHROME_WINDOWS)
+                    .send()
+            });
+            let (by_shortcut, by_router) = (by_shortcut.await.unwrap(), by_router.await.unwrap());
+            assert_eq!(
+                by_shortcut.status(),
+                by_router.status(),
+                "{method} {shortcut}"
+            );
+            let headers = |response: &reqwest::Response| {
+                let mut headers: Vec<(String, String)> = response
+                    .headers()
+                    .iter()
+                    .filter(|(name, _)| *name != "date")
+                    .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+                    .collect();
+                headers.sort();
+                headers
+            };
+            assert_eq!(
+                headers(&by_shortcut),
+                headers(&by_router),
+                "{method} {shortcut}"
+            );
+        }
+    }
     app.flush_clicks().await;
     let abc = app.link_id(DEFAULT_DOMAIN, "abc").await;
-    assert_eq!(app.store().link_clicks(abc).await.unwrap().len(), 3);
+    assert_eq!(app.store().link_clicks(abc).await.unwrap().len(), 7);
     let api = app.link_id("go.acme.test", "api").await;
     assert_eq!(app.store().link_clicks(api).await.unwrap().len(), 1);
 }
