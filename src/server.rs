@@ -22,6 +22,8 @@
 //! answers before the router sees them (visits to short links: routing, the peer-address
 //! extension and the path parameters cost a sixth of a redirect's CPU).
 
+mod header_timer;
+
 use std::{
     convert::Infallible,
     net::SocketAddr,
@@ -41,8 +43,6 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-mod header_timer;
-
 use futures_util::future::{BoxFuture, Either};
 use hyper::body::Incoming;
 use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown, service::TowerToHyperService};

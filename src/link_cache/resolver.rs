@@ -338,9 +338,14 @@ impl LinkResolver {
 
     /// Whether `host` is a custom short domain of some organization.
     pub async fn is_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
-        if let Some(known) = self.cached_custom_domain(host) {
-            return Ok(known);
+        match self.cached_custom_domain(host) {
+            Some(known) => Ok(known),
+            None => self.load_custom_domain(host).await,
         }
+    }
+
+    /// [`Self::is_custom_domain`] from the database, cached.
+    pub async fn load_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
         // A Host that is no host name at all is answered without the database.
         if crate::links::Host::parse(host).is_err() {
             return Ok(false);

@@ -368,7 +368,7 @@ async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<S
     }
     let known = match state.links.cached_custom_domain(&host) {
         Some(known) => Ok(known),
-        None => Box::pin(state.links.is_custom_domain(&host)).await,
+        None => Box::pin(state.links.load_custom_domain(&host)).await,
     };
     match known {
         Ok(true) => Some(host.into_owned()),

@@ -45,7 +45,8 @@ impl Shortcut for Visits {
         let state = self.0.clone();
         let (parts, _body) = request.into_parts();
         Ok(Box::pin(async move {
-            let route = route_claimed(&parts.method, parts.uri.path()).unwrap_or_default();
+            // Claimed above: the path is `/` and the route.
+            let route = &parts.uri.path()[1..];
             let response = super::serve(&state, peer, route, &parts).await;
             Ok(if parts.method == Method::HEAD {
                 with_content_length(response)

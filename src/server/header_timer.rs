@@ -129,12 +129,19 @@ mod tests {
         assert!(ended <= deadline + Duration::from_millis(2), "ended late");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_sleep_ends_at_its_deadline_and_not_before() {
+    /// A new connection's timer armed by a sleep for a head due at 10 s (polled once): the
+    /// timer, the start, and that sleep.
+    fn armed_for_10_s() -> (ConnectionTimer, TokioInstant, Pin<Box<dyn Sleep>>) {
         let timer = ConnectionTimer::new();
         let start = TokioInstant::now();
         let mut sleep = timer.sleep_until(at(start, 10_000).into());
         assert!((&mut sleep).now_or_never().is_none());
+        (timer, start, sleep)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sleep_ends_at_its_deadline_and_not_before() {
+        let (_timer, start, mut sleep) = armed_for_10_s();
         sleep_until(at(start, 9_999)).await;
         assert!((&mut sleep).now_or_never().is_none());
         assert_ends_at(ended_at(sleep).await, at(start, 10_000));
@@ -144,10 +151,7 @@ mod tests {
     /// when the head arrived at 3 s, left the timer armed for 10 s. Returns the timer and
     /// the start, the clock at 3 s.
     async fn armed_for_a_head_that_came() -> (ConnectionTimer, TokioInstant) {
-        let timer = ConnectionTimer::new();
-        let start = TokioInstant::now();
-        let mut first = timer.sleep_until(at(start, 10_000).into());
-        assert!((&mut first).now_or_never().is_none());
+        let (timer, start, first) = armed_for_10_s();
         sleep_until(at(start, 3_000)).await;
         drop(first);
         (timer, start)
@@ -173,10 +177,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_earlier_sleep_pulls_the_timer_in() {
-        let timer = ConnectionTimer::new();
-        let start = TokioInstant::now();
-        let mut late = timer.sleep_until(at(start, 10_000).into());
-        assert!((&mut late).now_or_never().is_none());
+        let (timer, start, late) = armed_for_10_s();
         drop(late);
         let early = timer.sleep_until(at(start, 2_000).into());
         assert_ends_at(ended_at(early).await, at(start, 2_000));

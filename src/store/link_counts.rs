@@ -36,7 +36,7 @@ pub(super) async fn add_pending_counts(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fold {
     /// Every row, waiting for those another fold holds until it ends (at most
-    /// [`SET_LOCK_TIMEOUT`], 5 s): a flush then knows that every count written before it is in a
+    /// [`FOLD_SETTINGS`], 5 s): a flush then knows that every count written before it is in a
     /// counter.
     All,
     /// The rows no other fold holds (the timer's folds): folds of several instances then
@@ -45,9 +45,12 @@ pub enum Fold {
     Unclaimed,
 }
 
-/// The longest a fold waits for rows another fold holds: past it the fold fails and the
-/// counts stay pending for the next.
-const SET_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '5s'";
+/// A fold's settings, in one statement: the longest it waits for rows another fold holds
+/// (past it the fold fails and the counts stay pending for the next), and room to add up
+/// and sort in memory the sums of a fold under load, which cover about as many links as
+/// the table holds.
+const FOLD_SETTINGS: &str = "SELECT set_config('lock_timeout', '5s', true), \
+     set_config('work_mem', '64MB', true)";
 
 /// Adds the pending rows `taken` up per link into the counters, in link order.
 fn fold_sql(taken: &str) -> String {
@@ -96,12 +99,7 @@ impl Store {
             Fold::Unclaimed => FOLD_UNCLAIMED.as_str(),
         };
         let folded = in_transaction(postgres, async |tx| {
-            // The sums of a fold under load cover about as many links as the table holds:
-            // room to add them up and sort them in memory.
-            sqlx::query("SET LOCAL work_mem = '64MB'")
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query(SET_LOCK_TIMEOUT).execute(&mut **tx).await?;
+            sqlx::query(FOLD_SETTINGS).execute(&mut **tx).await?;
             sqlx::query(statement).execute(&mut **tx).await
         })
         .await?;
