@@ -1,16 +1,69 @@
-//! Postgres's link counters, folded in the background (migration 0020): a batch of clicks
-//! adds its human clicks per link to `link_counts_pending` as one row of arrays, in the
-//! transaction of its clicks, and [`Store::fold_link_counts`] moves the pending rows into
-//! `link_counters` in one statement: one update per link for all the batches since the
-//! last fold, instead of one per link and batch. A flush's fold takes every row ([`Fold`]),
-//! the timer's only those no other fold holds. SQLite updates its counters in the
-//! batch's transaction (`write_clicks_in`), so there is nothing to fold there.
+//! Postgres's link counters, folded in the background (migrations 0020 and 0021): a batch
+//! of clicks adds its human clicks per link to `link_counts_packed` as one row of packed
+//! bytes ([`pack`]), in the transaction of its clicks, and [`Store::fold_link_counts`]
+//! takes the pending rows, adds them up per link here, and writes the sums into
+//! `link_counters` in one upsert: one update per link for all the batches since the last
+//! fold, instead of one per link and batch. Postgres only stores and returns the bytes:
+//! when it unnested, added up and sorted arrays itself, that cost it about as much as the
+//! clicks' own rows (bench/README.md, "Pending counts packed"). Rows of arrays that an
+//! instance of the previous version leaves in `link_counts_pending` are folded in the
+//! same transaction. A flush's fold takes every row ([`Fold`]), the timer's only those no
+//! other fold holds. SQLite updates its counters in the batch's transaction
+//! (`write_clicks_in`), so there is nothing to fold there.
 
-use std::{collections::BTreeMap, sync::LazyLock};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::LazyLock,
+};
 
+use futures_util::TryStreamExt;
 use sqlx::{Postgres, Transaction};
 
 use super::{Store, clicks::Counter, transaction::in_transaction};
+
+/// Bytes of one link's counts in a packed row: the link, its organization, its clicks and
+/// the time of its last click, each a little-endian 8-byte integer.
+const PACKED_LINK: usize = 32;
+
+/// A batch's counts as one packed value: [`PACKED_LINK`] bytes per link.
+fn pack(counters: &BTreeMap<i64, Counter>) -> Vec<u8> {
+    let mut packed = Vec::with_capacity(counters.len() * PACKED_LINK);
+    for (link_id, counter) in counters {
+        for value in [*link_id, counter.org_id, counter.clicks, counter.last_at] {
+            packed.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    packed
+}
+
+/// Adds the counts of one packed row to `sums`.
+fn add_packed(packed: &[u8], sums: &mut HashMap<i64, Counter>) -> Result<(), sqlx::Error> {
+    if !packed.len().is_multiple_of(PACKED_LINK) {
+        return Err(sqlx::Error::Decode(
+            format!(
+                "a pending row of link counts holds {} bytes, not whole links of {PACKED_LINK}",
+                packed.len()
+            )
+            .into(),
+        ));
+    }
+    for link in packed.chunks_exact(PACKED_LINK) {
+        let value = |at: usize| {
+            let mut bytes = [0; 8];
+            bytes.copy_from_slice(&link[at..at + 8]);
+            i64::from_le_bytes(bytes)
+        };
+        let (link_id, org_id, clicks, last_at) = (value(0), value(8), value(16), value(24));
+        let sum = sums.entry(link_id).or_insert(Counter {
+            org_id,
+            clicks: 0,
+            last_at,
+        });
+        sum.clicks += clicks;
+        sum.last_at = sum.last_at.max(last_at);
+    }
+    Ok(())
+}
 
 /// Adds a batch's counts per link to the pending rows (Postgres).
 pub(super) async fn add_pending_counts(
@@ -20,15 +73,10 @@ pub(super) async fn add_pending_counts(
     if counters.is_empty() {
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO link_counts_pending (links, orgs, clicks, last_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(counters.keys().copied().collect::<Vec<i64>>())
-    .bind(counters.values().map(|c| c.org_id).collect::<Vec<i64>>())
-    .bind(counters.values().map(|c| c.clicks).collect::<Vec<i64>>())
-    .bind(counters.values().map(|c| c.last_at).collect::<Vec<i64>>())
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("INSERT INTO link_counts_packed (counts) VALUES ($1)")
+        .bind(pack(counters))
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -46,13 +94,14 @@ pub enum Fold {
 }
 
 /// A fold's settings, in one statement: the longest it waits for rows another fold holds
-/// (past it the fold fails and the counts stay pending for the next), and room to add up
-/// and sort in memory the sums of a fold under load, which cover about as many links as
-/// the table holds.
+/// (past it the fold fails and the counts stay pending for the next), and room to sort in
+/// memory the sums of a fold under load, which cover about as many links as the table
+/// holds.
 const FOLD_SETTINGS: &str = "SELECT set_config('lock_timeout', '5s', true), \
      set_config('work_mem', '64MB', true)";
 
-/// Adds the pending rows `taken` up per link into the counters, in link order.
+/// Adds the rows of arrays `taken` (left by instances of the previous version) up per link
+/// into the counters, in link order.
 fn fold_sql(taken: &str) -> String {
     format!(
         "WITH taken AS ({taken}), \
@@ -70,14 +119,53 @@ fn fold_sql(taken: &str) -> String {
     )
 }
 
-static FOLD_ALL: LazyLock<String> =
-    LazyLock::new(|| fold_sql("DELETE FROM link_counts_pending RETURNING *"));
-static FOLD_UNCLAIMED: LazyLock<String> = LazyLock::new(|| {
-    fold_sql(
-        "DELETE FROM link_counts_pending WHERE ctid = ANY(ARRAY(\
-           SELECT ctid FROM link_counts_pending FOR UPDATE SKIP LOCKED)) RETURNING *",
+/// The rows of `table` a fold takes: every one, or those no other fold holds.
+fn taken(table: &str, fold: Fold, returning: &str) -> String {
+    match fold {
+        Fold::All => format!("DELETE FROM {table} RETURNING {returning}"),
+        Fold::Unclaimed => format!(
+            "DELETE FROM {table} WHERE ctid = ANY(ARRAY(\
+               SELECT ctid FROM {table} FOR UPDATE SKIP LOCKED)) RETURNING {returning}"
+        ),
+    }
+}
+
+static FOLD_ALL_ARRAYS: LazyLock<String> =
+    LazyLock::new(|| fold_sql(&taken("link_counts_pending", Fold::All, "*")));
+static FOLD_UNCLAIMED_ARRAYS: LazyLock<String> =
+    LazyLock::new(|| fold_sql(&taken("link_counts_pending", Fold::Unclaimed, "*")));
+static TAKE_ALL_PACKED: LazyLock<String> =
+    LazyLock::new(|| taken("link_counts_packed", Fold::All, "counts"));
+static TAKE_UNCLAIMED_PACKED: LazyLock<String> =
+    LazyLock::new(|| taken("link_counts_packed", Fold::Unclaimed, "counts"));
+
+/// Adds the sums of a fold to the counters, in link order, so that two folds never wait
+/// for each other in a circle; how many links it updated.
+async fn add_sums(
+    tx: &mut Transaction<'_, Postgres>,
+    sums: HashMap<i64, Counter>,
+) -> Result<u64, sqlx::Error> {
+    if sums.is_empty() {
+        return Ok(0);
+    }
+    let mut sums: Vec<(i64, Counter)> = sums.into_iter().collect();
+    sums.sort_unstable_by_key(|(link_id, _)| *link_id);
+    let column = |value: fn(&(i64, Counter)) -> i64| sums.iter().map(value).collect::<Vec<_>>();
+    let added = sqlx::query(
+        "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
+         SELECT * FROM UNNEST($1::int8[], $2::int8[], $3::int8[], $4::int8[]) ORDER BY 1 \
+         ON CONFLICT (link_id) DO UPDATE SET \
+           clicks = link_counters.clicks + excluded.clicks, \
+           last_click_at = GREATEST(link_counters.last_click_at, excluded.last_click_at)",
     )
-});
+    .bind(column(|(link_id, _)| *link_id))
+    .bind(column(|(_, sum)| sum.org_id))
+    .bind(column(|(_, sum)| sum.clicks))
+    .bind(column(|(_, sum)| sum.last_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(added.rows_affected())
+}
 
 impl Store {
     /// Whether this database's link counters are folded in the background (Postgres).
@@ -94,15 +182,60 @@ impl Store {
         let Some(postgres) = &self.bulk else {
             return Ok(0);
         };
-        let statement = match fold {
-            Fold::All => FOLD_ALL.as_str(),
-            Fold::Unclaimed => FOLD_UNCLAIMED.as_str(),
+        let (arrays, packed) = match fold {
+            Fold::All => (&FOLD_ALL_ARRAYS, &TAKE_ALL_PACKED),
+            Fold::Unclaimed => (&FOLD_UNCLAIMED_ARRAYS, &TAKE_UNCLAIMED_PACKED),
         };
-        let folded = in_transaction(postgres, async |tx| {
+        in_transaction(postgres, async |tx| {
             sqlx::query(FOLD_SETTINGS).execute(&mut **tx).await?;
-            sqlx::query(statement).execute(&mut **tx).await
+            let from_arrays = sqlx::query(arrays).execute(&mut **tx).await?;
+            let mut sums = HashMap::new();
+            let mut rows = sqlx::query_scalar::<_, Vec<u8>>(packed).fetch(&mut **tx);
+            while let Some(counts) = rows.try_next().await? {
+                add_packed(&counts, &mut sums)?;
+                // A fold under load adds up a row per batch: let visits run in between.
+                tokio::task::yield_now().await;
+            }
+            drop(rows);
+            Ok(from_arrays.rows_affected() + add_sums(tx, sums).await?)
         })
-        .await?;
-        Ok(folded.rows_affected())
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter(org_id: i64, clicks: i64, last_at: i64) -> Counter {
+        Counter {
+            org_id,
+            clicks,
+            last_at,
+        }
+    }
+
+    #[test]
+    fn packed_rows_add_up_per_link() {
+        let first = BTreeMap::from([(7, counter(1, 2, 100)), (-3, counter(2, 1, 50))]);
+        let second = BTreeMap::from([(7, counter(1, 5, 90)), (i64::MAX, counter(1, 1, 1))]);
+        let mut sums = HashMap::new();
+        add_packed(&pack(&first), &mut sums).unwrap();
+        add_packed(&pack(&second), &mut sums).unwrap();
+        assert_eq!(pack(&first).len(), 2 * PACKED_LINK);
+        assert_eq!(sums.len(), 3);
+        assert_eq!(sums[&7], counter(1, 7, 100));
+        assert_eq!(sums[&-3], counter(2, 1, 50));
+        assert_eq!(sums[&i64::MAX], counter(1, 1, 1));
+    }
+
+    #[test]
+    fn a_row_that_is_not_whole_links_is_refused_not_misread() {
+        let mut packed = pack(&BTreeMap::from([(1, counter(1, 1, 1))]));
+        packed.pop();
+        let mut sums = HashMap::new();
+        let error = add_packed(&packed, &mut sums).unwrap_err();
+        assert!(error.to_string().contains("31 bytes"), "{error}");
+        assert!(sums.is_empty());
     }
 }

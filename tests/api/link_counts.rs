@@ -73,6 +73,62 @@ async fn a_flush_folds_the_counts_another_instance_left_pending() {
 }
 
 #[tokio::test]
+async fn counts_an_instance_of_the_previous_version_left_as_arrays_are_folded_with_the_packed_ones()
+{
+    let Some((app, org_id, links)) = app_with_links(
+        "counts_an_instance_of_the_previous_version_left_as_arrays_are_folded_with_the_packed_ones",
+        &["old", "both"],
+    )
+    .await
+    else {
+        return;
+    };
+    // An instance of the previous version (migration 0020) left a batch's counts pending
+    // as a row of arrays: 4 clicks of one link, 2 of the other, the last at 9,000.
+    let mut old = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO link_counts_pending (links, orgs, clicks, last_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(vec![links[0], links[1]])
+    .bind(vec![org_id, org_id])
+    .bind(vec![4_i64, 2])
+    .bind(vec![9_000_i64, 9_000])
+    .execute(&mut old)
+    .await
+    .unwrap();
+    // This version leaves 3 clicks of the second link pending, packed.
+    let other = app.other_instances(1).await.remove(0);
+    let clicks: Vec<ClickRow> = (1..=3)
+        .map(|at| human_click(org_id, links[1], at))
+        .collect();
+    other.record_clicks(&clicks).await.unwrap();
+
+    app.flush_clicks().await;
+    assert_eq!(clicks_of(&app, "old").await, 4);
+    assert_eq!(clicks_of(&app, "both").await, 5);
+    let last: Vec<i64> = sqlx::query_scalar(
+        "SELECT last_click_at FROM link_counters WHERE link_id = ANY($1) ORDER BY link_id",
+    )
+    .bind(vec![links[0], links[1]])
+    .fetch_all(&mut old)
+    .await
+    .unwrap();
+    assert_eq!(last, [9_000, 9_000], "the latest click of every row counts");
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM link_counts_pending) + (SELECT count(*) FROM link_counts_packed)",
+    )
+    .fetch_one(&mut old)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "both kinds of rows are taken");
+    // Folded once: another flush adds nothing.
+    app.flush_clicks().await;
+    assert_eq!(clicks_of(&app, "both").await, 5);
+    other.close().await;
+}
+
+#[tokio::test]
 async fn folds_at_the_same_time_as_each_other_and_as_new_batches_count_every_click_once() {
     let routes = ["f0", "f1", "f2"];
     let Some((app, org_id, links)) = app_with_links(
@@ -145,7 +201,7 @@ async fn a_fold_held_up_elsewhere_is_skipped_by_the_timer_and_waited_for_by_a_fl
     let mut stalled = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
     let mut stalled_fold = stalled.begin().await.unwrap();
     let held: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM link_counts_pending FOR UPDATE) AS held",
+        "SELECT count(*) FROM (SELECT 1 FROM link_counts_packed FOR UPDATE) AS held",
     )
     .fetch_one(&mut *stalled_fold)
     .await
