@@ -1,20 +1,22 @@
-//! Postgres's click dictionaries (migration 0019): a click row (`click_rows`) holds two
-//! 4-byte codes instead of eleven texts, one for the visitor's traits (`click_traits`:
-//! country, city, device, browser, OS, language) and one for how the visit came
-//! (`click_origins`: outcome, referrer, source, medium, campaign). Reads go through the
-//! view `clicks`, which joins them back.
+//! The click dictionaries (migration 0019 on Postgres, 0022 on SQLite): a click row
+//! (`click_rows`) holds two codes instead of eleven texts, one for the visitor's traits
+//! (`click_traits`: country, city, device, browser, OS, language) and one for how the
+//! visit came (`click_origins`: outcome, referrer, source, medium, campaign). Reads go
+//! through the view `clicks`, which joins them back.
 //!
-//! Codes are looked up in memory; the values not seen yet are added to their dictionary
-//! in one statement per dictionary, committed on its own before the clicks are written (an
-//! entry nobody uses is harmless, and entries are never changed or deleted, so a code
-//! once read stays right for the life of the process and for every instance).
+//! Codes are looked up in memory; the values not seen yet are added to their dictionary,
+//! committed on their own before the clicks are written (an entry nobody uses is harmless,
+//! and entries are never changed or deleted, so a code once read stays right for the life
+//! of the process and for every instance): on Postgres in one statement per dictionary,
+//! on SQLite one entry at a time (a batch rarely brings more than a few new ones, and
+//! SQLite has no arrays to send them in).
 
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{LazyLock, Mutex},
 };
 
-use sqlx::postgres::PgPool;
+use sqlx::{Any, AnyPool, postgres::PgPool};
 
 use super::clicks::ClickRow;
 
@@ -50,8 +52,13 @@ impl std::fmt::Debug for ClickCodes {
 
 /// The values of a row that one dictionary keeps.
 trait Dictionary {
+    /// The dictionary's table and its value columns.
+    const TABLE: &'static str;
+    const COLUMNS: &'static [&'static str];
     /// The row's values joined with NUL, into `key` (cleared first).
     fn key(row: &ClickRow, key: &mut String);
+    /// The row's values, in [`Self::COLUMNS`]'s order.
+    fn values(row: &ClickRow) -> Vec<String>;
     /// Adds the entries not in the dictionary yet, returning the code and key of every
     /// entry this statement found or added (not those another instance is adding at the
     /// same moment: ask again for those).
@@ -115,28 +122,36 @@ fn join_into(key: &mut String, values: &[&str]) {
     }
 }
 
+/// A row's traits, in [`Traits::COLUMNS`]'s order.
+fn traits_of(row: &ClickRow) -> [&str; 6] {
+    [
+        &row.country,
+        &row.city,
+        &row.device,
+        &row.browser,
+        &row.os,
+        &row.language,
+    ]
+    .map(String::as_str)
+}
+
 impl Dictionary for Traits {
+    const TABLE: &'static str = "click_traits";
+    const COLUMNS: &'static [&'static str] =
+        &["country", "city", "device", "browser", "os", "language"];
+
+    fn values(row: &ClickRow) -> Vec<String> {
+        traits_of(row).map(str::to_owned).to_vec()
+    }
+
     fn key(row: &ClickRow, key: &mut String) {
-        let values = [
-            &row.country,
-            &row.city,
-            &row.device,
-            &row.browser,
-            &row.os,
-            &row.language,
-        ];
-        join_into(key, &values.map(String::as_str));
+        join_into(key, &traits_of(row));
     }
 
     async fn upsert(pool: &PgPool, rows: &[&ClickRow]) -> Result<Vec<(i32, String)>, sqlx::Error> {
         let column =
             |pick: fn(&ClickRow) -> &str| -> Vec<&str> { rows.iter().map(|r| pick(r)).collect() };
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            upsert_sql(
-                "click_traits",
-                &["country", "city", "device", "browser", "os", "language"],
-            )
-        });
+        static SQL: LazyLock<String> = LazyLock::new(|| upsert_sql(Traits::TABLE, Traits::COLUMNS));
         let found: Vec<TraitsEntry> = sqlx::query_as(SQL.as_str())
             .bind(column(|r| &r.country))
             .bind(column(|r| &r.city))
@@ -167,6 +182,20 @@ impl Dictionary for Traits {
 }
 
 impl Dictionary for Origins {
+    const TABLE: &'static str = "click_origins";
+    const COLUMNS: &'static [&'static str] =
+        &["outcome", "referrer", "source", "medium", "campaign"];
+
+    fn values(row: &ClickRow) -> Vec<String> {
+        vec![
+            row.outcome.stored().into_owned(),
+            row.referrer.clone(),
+            row.source.clone(),
+            row.medium.clone(),
+            row.campaign.clone().unwrap_or_default(),
+        ]
+    }
+
     fn key(row: &ClickRow, key: &mut String) {
         let outcome = row.outcome.stored();
         let campaign = row.campaign.as_deref().unwrap_or("");
@@ -179,12 +208,8 @@ impl Dictionary for Origins {
     async fn upsert(pool: &PgPool, rows: &[&ClickRow]) -> Result<Vec<(i32, String)>, sqlx::Error> {
         let column =
             |pick: fn(&ClickRow) -> &str| -> Vec<&str> { rows.iter().map(|r| pick(r)).collect() };
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            upsert_sql(
-                "click_origins",
-                &["outcome", "referrer", "source", "medium", "campaign"],
-            )
-        });
+        static SQL: LazyLock<String> =
+            LazyLock::new(|| upsert_sql(Origins::TABLE, Origins::COLUMNS));
         let found: Vec<(i32, String, String, String, String, String)> =
             sqlx::query_as(SQL.as_str())
                 .bind(
@@ -212,15 +237,50 @@ impl Dictionary for Origins {
     }
 }
 
+/// SQLite: adds the entries of `rows` its dictionary lacks, one at a time, each committed
+/// on its own; the code and key of each.
+async fn upsert_sqlite<D: Dictionary>(
+    pool: &AnyPool,
+    rows: &[&ClickRow],
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    let names = D::COLUMNS.join(", ");
+    let marks = vec!["?"; D::COLUMNS.len()].join(", ");
+    let add = format!(
+        "INSERT INTO {} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+        D::TABLE
+    );
+    let find = format!("SELECT id FROM {} WHERE ({names}) = ({marks})", D::TABLE);
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        let values = D::values(row);
+        let mut insert = sqlx::query::<Any>(&add);
+        let mut select = sqlx::query_scalar::<Any, i64>(&find);
+        for value in &values {
+            insert = insert.bind(value.as_str());
+            select = select.bind(value.as_str());
+        }
+        insert.execute(pool).await?;
+        let id = select.fetch_one(pool).await?;
+        let id = i32::try_from(id).map_err(|_| {
+            sqlx::Error::Protocol(format!("{} has an entry past 2^31: {id}", D::TABLE))
+        })?;
+        let mut key = String::new();
+        D::key(row, &mut key);
+        found.push((id, key));
+    }
+    Ok(found)
+}
+
 impl ClickCodes {
-    /// The codes of `rows`, in order, adding the values not seen yet to the dictionaries.
-    pub async fn of(
+    /// The codes of `rows`, in order, adding the values not seen yet to the dictionaries
+    /// through `adding`.
+    pub(super) async fn of(
         &self,
-        pool: &PgPool,
+        adding: Adding<'_>,
         rows: &[ClickRow],
     ) -> Result<Vec<ClickCode>, sqlx::Error> {
-        let traits = codes::<Traits>(&self.traits, pool, rows).await?;
-        let origins = codes::<Origins>(&self.origins, pool, rows).await?;
+        let traits = codes::<Traits>(&self.traits, adding, rows).await?;
+        let origins = codes::<Origins>(&self.origins, adding, rows).await?;
         Ok(traits
             .into_iter()
             .zip(origins)
@@ -229,10 +289,33 @@ impl ClickCodes {
     }
 }
 
-/// One dictionary's codes of `rows`, in order.
+/// Where the entries not cached are added: on Postgres's pool, or on SQLite's (outside
+/// any transaction: SQLite has one writer).
+#[derive(Clone, Copy)]
+pub(super) enum Adding<'a> {
+    Postgres(&'a PgPool),
+    Sqlite(&'a AnyPool),
+}
+
+impl Adding<'_> {
+    /// Adds the entries of `rows` (and finds those another instance added): the code and
+    /// key of each it found.
+    async fn entries<D: Dictionary>(
+        self,
+        rows: &[&ClickRow],
+    ) -> Result<Vec<(i32, String)>, sqlx::Error> {
+        match self {
+            Self::Postgres(pool) => D::upsert(pool, rows).await,
+            Self::Sqlite(pool) => upsert_sqlite::<D>(pool, rows).await,
+        }
+    }
+}
+
+/// One dictionary's codes of `rows`, in order, the entries not cached added through
+/// `adding`.
 async fn codes<D: Dictionary>(
     cache: &Mutex<HashMap<String, i32>>,
-    pool: &PgPool,
+    adding: Adding<'_>,
     rows: &[ClickRow],
 ) -> Result<Vec<i32>, sqlx::Error> {
     let mut key = String::new();
@@ -264,7 +347,7 @@ async fn codes<D: Dictionary>(
     // that waited for it: the next one sees it.
     for _ in 0..UPSERT_ATTEMPTS {
         let wanted: Vec<&ClickRow> = missing.values().copied().collect();
-        for (id, key) in D::upsert(pool, &wanted).await? {
+        for (id, key) in adding.entries::<D>(&wanted).await? {
             missing.remove(key.as_str());
             added.insert(key, id);
         }

@@ -2,9 +2,10 @@
 //! Postgres; multi-row `INSERT`s on SQLite and for imports on both) plus the links' click
 //! counters, in one transaction (a multi-row upsert into `link_counters`; the recorder's
 //! batches on Postgres add a pending row instead, folded later: [`super::link_counts`]);
-//! and the daily visitor salts. On Postgres a click is written as a narrow row of `click_rows`, its
-//! values as two dictionary codes ([`super::click_codes`]), and read back through the view
-//! `clicks`; on SQLite it is a row of the table `clicks`.
+//! and the daily visitor salts. The recorder writes a click as a narrow row of
+//! `click_rows`, its values as two dictionary codes ([`super::click_codes`]); it is read
+//! back through the view `clicks`. Imports on SQLite write whole clicks into that view,
+//! whose trigger codes them (migration 0022).
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use sqlx::{Any, Postgres, Transaction, postgres::PgPool};
 
 use super::{
     Backend, Store,
-    click_codes::{ClickCode, visitor_number},
+    click_codes::{Adding, ClickCode, visitor_number},
     pg_copy::BinaryCopy,
     transaction::in_transaction,
 };
@@ -112,23 +113,33 @@ impl Store {
             "visitor keys are 8 bytes (clicks::visitor::kept_key)"
         );
         let written = match &self.bulk {
-            Some(postgres) => match self.click_codes.of(postgres, rows).await {
+            Some(postgres) => match self.click_codes.of(Adding::Postgres(postgres), rows).await {
                 Ok(codes) => record_clicks_postgres(postgres, rows, &codes).await,
                 Err(error) => Err(error),
             },
-            None => self.record_clicks_any(rows).await,
+            None => {
+                let pool = self.recorder.as_ref().unwrap_or(&self.pool);
+                match self.click_codes.of(Adding::Sqlite(pool), rows).await {
+                    Ok(codes) => self.record_clicks_any(rows, &codes).await,
+                    Err(error) => Err(error),
+                }
+            }
         };
         self.note_write(&written).await;
         written
     }
 
-    /// Multi-row `INSERT ... VALUES` through the `Any` driver (SQLite), on the recorder's
-    /// own connection.
-    async fn record_clicks_any(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
+    /// Multi-row `INSERT ... VALUES` of narrow rows with their `codes` through the `Any`
+    /// driver (SQLite), on the recorder's own connection.
+    async fn record_clicks_any(
+        &self,
+        rows: &[ClickRow],
+        codes: &[ClickCode],
+    ) -> Result<(), sqlx::Error> {
         let backend = self.backend;
         let pool = self.recorder.as_ref().unwrap_or(&self.pool);
         in_transaction(pool, async |tx| {
-            write_clicks_in(tx, backend, rows, None).await
+            write_clicks_in(tx, backend, rows, Some(codes)).await
         })
         .await
     }
@@ -196,14 +207,20 @@ impl Store {
         .boxed()
     }
 
-    /// The dictionary codes of clicks about to be written on Postgres (`None` on SQLite,
-    /// whose rows hold the values).
+    /// The dictionary codes of clicks an import is about to write on Postgres (`None` on
+    /// SQLite, where the import writes the values and the view's trigger codes them: the
+    /// import's transaction holds SQLite's one write lock, so the dictionaries cannot be
+    /// added to beside it).
     pub(super) async fn click_codes(
         &self,
         rows: &[ClickRow],
     ) -> Result<Option<Vec<ClickCode>>, sqlx::Error> {
         match &self.bulk {
-            Some(postgres) => Ok(Some(self.click_codes.of(postgres, rows).await?)),
+            Some(postgres) => Ok(Some(
+                self.click_codes
+                    .of(Adding::Postgres(postgres), rows)
+                    .await?,
+            )),
             None => Ok(None),
         }
     }
@@ -224,8 +241,8 @@ impl Store {
 
 /// Stores clicks, marks their late days dirty and adds them to their links' counters, in
 /// the transaction `tx` (the recorder's on SQLite, an import's on both databases). With
-/// `codes` (Postgres: [`Store::click_codes`], one per row) as rows of `click_rows`,
-/// without as rows of `clicks`.
+/// `codes` ([`super::click_codes`], one per row) as rows of `click_rows`, without as rows
+/// of the view `clicks` (SQLite's imports: its trigger codes them).
 pub(super) async fn write_clicks_in(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -291,7 +308,8 @@ async fn insert_clicks_any(
     Ok(())
 }
 
-/// One multi-row `INSERT` of narrow click rows and their codes (Postgres).
+/// One multi-row `INSERT` of narrow click rows and their codes: the visitor key as a
+/// number on Postgres, as its 8 bytes on SQLite.
 async fn insert_click_rows_any(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -304,14 +322,12 @@ async fn insert_click_rows_any(
     );
     let mut query = sqlx::query::<Any>(&sql).persistent(chunk.len() == ROWS_PER_INSERT);
     for (row, code) in chunk.iter().zip(codes) {
-        query = query
-            .bind(row.org_id)
-            .bind(row.link_id)
-            .bind(row.at)
-            .bind(visitor_number(&row.visitor))
-            .bind(code.traits)
-            .bind(code.origin)
-            .bind(row.bot);
+        query = query.bind(row.org_id).bind(row.link_id).bind(row.at);
+        query = match backend {
+            Backend::Postgres => query.bind(visitor_number(&row.visitor)),
+            Backend::Sqlite => query.bind(row.visitor.as_slice()),
+        };
+        query = query.bind(code.traits).bind(code.origin).bind(row.bot);
     }
     query.execute(&mut **tx).await?;
     Ok(())

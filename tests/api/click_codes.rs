@@ -1,6 +1,6 @@
-//! Postgres's click dictionaries (migration 0019), as several instances use them: two
-//! servers adding the same new values at the same time agree on one code each, and every
-//! click reads back with exactly the values it was written with.
+//! The click dictionaries (migration 0019 on Postgres, 0022 on SQLite), as several
+//! instances use them: two servers adding the same new values at the same time agree on
+//! one code each, and every click reads back with exactly the values it was written with.
 
 use futures_util::future::join_all;
 use openpxl::store::{ClickRow, Pools, Store};
@@ -8,29 +8,21 @@ use serde_json::json;
 
 use crate::helpers::{DEFAULT_DOMAIN, ORG, TestApp};
 
-/// On Postgres only: an app with one link; its organization's id and the link's.
-async fn app_with_link(test: &str) -> Option<(TestApp, i64, i64)> {
+/// An app with one link; its organization's id and the link's.
+async fn app_with_link() -> (TestApp, i64, i64) {
     let app = TestApp::spawn().await;
-    if !app
-        .db
-        .postgres_only(test, "the click dictionaries are Postgres's")
-    {
-        return None;
-    }
     app.created(json!({"destination": "https://example.com/", "route": "link"}))
         .await;
     let link_id = app.link_id(DEFAULT_DOMAIN, "link").await;
     let org_id = app.store().find_org_id(ORG).await.unwrap().unwrap();
-    Some((app, org_id, link_id))
+    (app, org_id, link_id)
 }
 
-/// The first column of every row `sql` returns, read straight from the test database.
-async fn scalars<T>(app: &TestApp, sql: &'static str) -> Vec<T>
-where
-    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
-{
+/// The first column of every row `sql` returns, as a number, read straight from the test
+/// database.
+async fn scalars(app: &TestApp, sql: &'static str) -> Vec<i64> {
     use sqlx::Connection;
-    let mut connection = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    let mut connection = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
     let found = sqlx::query_scalar(sql)
         .fetch_all(&mut connection)
         .await
@@ -41,11 +33,7 @@ where
 
 #[tokio::test]
 async fn instances_adding_the_same_new_values_at_once_agree_on_their_codes() {
-    let Some((app, org_id, link_id)) =
-        app_with_link("instances_adding_the_same_new_values_at_once_agree_on_their_codes").await
-    else {
-        return;
-    };
+    let (app, org_id, link_id) = app_with_link().await;
     // Ten combinations no instance has seen, each written by four instances at once;
     // values that a careless key would run together ("DE" + "Berlin" / "DEB" + "erlin").
     let click = |i: i64, instance: i64| ClickRow {
@@ -80,9 +68,9 @@ async fn instances_adding_the_same_new_values_at_once_agree_on_their_codes() {
     assert_eq!(stored, expected);
     // One entry per combination, whichever instance added it.
     let traits = "SELECT COUNT(*) FROM click_traits WHERE device LIKE 'Device %'";
-    assert_eq!(scalars::<i64>(&app, traits).await, [10]);
+    assert_eq!(scalars(&app, traits).await, [10]);
     let origins = "SELECT COUNT(*) FROM click_origins WHERE source LIKE 'source %'";
-    assert_eq!(scalars::<i64>(&app, origins).await, [10]);
+    assert_eq!(scalars(&app, origins).await, [10]);
     for store in instances {
         store.close().await;
     }
@@ -90,11 +78,7 @@ async fn instances_adding_the_same_new_values_at_once_agree_on_their_codes() {
 
 #[tokio::test]
 async fn values_already_in_a_dictionary_spend_no_codes() {
-    let Some((app, org_id, link_id)) =
-        app_with_link("values_already_in_a_dictionary_spend_no_codes").await
-    else {
-        return;
-    };
+    let (app, org_id, link_id) = app_with_link().await;
     let click = |at: i64, city: &str, source: &str| ClickRow {
         org_id,
         link_id,
@@ -126,17 +110,18 @@ async fn values_already_in_a_dictionary_spend_no_codes() {
     second.close().await;
 
     // The new entries follow the known ones: asking for a known entry spent no code.
-    let traits = scalars::<i32>(
+    let traits = scalars(
         &app,
-        "SELECT id FROM click_traits WHERE city IN ('Known', 'New') ORDER BY city",
+        "SELECT CAST(id AS BIGINT) FROM click_traits WHERE city IN ('Known', 'New') \
+         ORDER BY city",
     )
     .await;
     assert_eq!(traits.len(), 2);
     assert_eq!(traits[1], traits[0] + 1, "{traits:?}");
-    let origins = scalars::<i32>(
+    let origins = scalars(
         &app,
-        "SELECT id FROM click_origins WHERE source IN ('known source', 'new source') \
-         ORDER BY source",
+        "SELECT CAST(id AS BIGINT) FROM click_origins \
+         WHERE source IN ('known source', 'new source') ORDER BY source",
     )
     .await;
     assert_eq!(origins.len(), 2);

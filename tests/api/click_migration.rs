@@ -1,7 +1,8 @@
-//! Migration 0019 on a database with clicks written before it: every click reads back
-//! with the values it had (through Postgres's new view `clicks` over narrow rows and
-//! dictionaries), visitor keys become their first 8 bytes on both databases, and clicks
-//! written after it follow the older ones.
+//! Migration 0019 (and, on SQLite, 0022) on a database with clicks written before it:
+//! every click reads back with the values it had (through the view `clicks` over narrow
+//! rows and dictionaries, Postgres's since 0019, SQLite's since 0022), visitor keys become
+//! their first 8 bytes on both databases, and clicks written after it follow the older
+//! ones.
 
 use openpxl::{
     clicks::Outcome,

@@ -77,14 +77,10 @@ impl TestDatabase {
         self.postgres.is_some()
     }
 
-    /// The table that holds click rows, for a test that deletes some: Postgres's `clicks` is
-    /// a view over `click_rows` and its dictionaries (migration 0019).
+    /// The table that holds click rows, for a test that deletes some: `clicks` is a view
+    /// over `click_rows` and its dictionaries (migration 0019 on Postgres, 0022 on SQLite).
     pub fn click_table(&self) -> &'static str {
-        if self.is_postgres() {
-            "click_rows"
-        } else {
-            "clicks"
-        }
+        "click_rows"
     }
 
     /// For a test that only means something on Postgres: `true` there; on SQLite it says on

@@ -387,23 +387,20 @@ async fn days_rolled_up_before_outcomes_were_recorded_get_their_outcome_rows_fro
         sqlx::query(sql).execute(&mut connection).await.unwrap();
         connection.close().await.unwrap();
     };
-    // Clicks from before migration 0012: all of them 'destination'.
-    if app.db.is_postgres() {
-        execute(
-            "INSERT INTO click_origins (outcome, referrer, source, medium, campaign) \
-             SELECT DISTINCT '', referrer, source, medium, campaign FROM click_origins \
-             ON CONFLICT DO NOTHING",
-        )
-        .await;
-        execute(
-            "UPDATE click_rows r SET origin = d.id FROM click_origins o, click_origins d \
-             WHERE o.id = r.origin AND d.outcome = '' AND (d.referrer, d.source, d.medium, \
-             d.campaign) = (o.referrer, o.source, o.medium, o.campaign)",
-        )
-        .await;
-    } else {
-        execute("UPDATE clicks SET outcome = ''").await;
-    }
+    // Clicks from before migration 0012: all of them 'destination'. (`WHERE true`: SQLite
+    // would read `ON CONFLICT` as the join's `ON` without it.)
+    execute(
+        "INSERT INTO click_origins (outcome, referrer, source, medium, campaign) \
+         SELECT DISTINCT '', referrer, source, medium, campaign FROM click_origins \
+         WHERE true ON CONFLICT DO NOTHING",
+    )
+    .await;
+    execute(
+        "UPDATE click_rows AS r SET origin = d.id FROM click_origins o, click_origins d \
+         WHERE o.id = r.origin AND d.outcome = '' AND (d.referrer, d.source, d.medium, \
+         d.campaign) = (o.referrer, o.source, o.medium, o.campaign)",
+    )
+    .await;
     roll_up_closed_days(app.store(), timestamp::now())
         .await
         .unwrap();
