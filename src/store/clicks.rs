@@ -7,8 +7,6 @@
 //! back through the view `clicks`. Imports on SQLite write whole clicks into that view,
 //! whose trigger codes them (migration 0022).
 
-use std::collections::BTreeMap;
-
 use sqlx::{Any, Postgres, Transaction, postgres::PgPool};
 
 use super::{
@@ -265,8 +263,7 @@ pub(super) async fn write_clicks_in(
         }
     }
     super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
-    let counters: Vec<_> = human_clicks_per_link(rows).into_iter().collect();
-    for chunk in counters.chunks(LINKS_PER_UPSERT) {
+    for chunk in human_clicks_per_link(rows).chunks(LINKS_PER_UPSERT) {
         add_to_counters_any(tx, backend, chunk).await?;
     }
     Ok(())
@@ -466,18 +463,33 @@ fn late_human_days(rows: &[ClickRow]) -> std::collections::BTreeSet<(i64, i64)> 
 }
 
 /// The human clicks through to a destination per link in a batch, each link once (a
-/// multi-row upsert may not touch a row twice). Clicks answered by the expiry or the
-/// password form are stored, but are not clicks of the link.
-fn human_clicks_per_link(rows: &[ClickRow]) -> BTreeMap<i64, Counter> {
-    let mut counters = BTreeMap::new();
-    for row in rows.iter().filter(|r| !r.bot && r.outcome.went_through()) {
-        let counter = counters.entry(row.link_id).or_insert(Counter {
-            org_id: row.org_id,
-            clicks: 0,
-            last_at: row.at,
-        });
-        counter.clicks += 1;
-        counter.last_at = counter.last_at.max(row.at);
+/// multi-row upsert may not touch a row twice), in link order. Clicks answered by the
+/// expiry or the password form are stored, but are not clicks of the link. (Sorted, then
+/// counted in runs: a batch over many links touched a tree node per click, most of them
+/// out of the CPU's caches.)
+fn human_clicks_per_link(rows: &[ClickRow]) -> Vec<(i64, Counter)> {
+    let mut clicks: Vec<(i64, i64, Millis)> = rows
+        .iter()
+        .filter(|r| !r.bot && r.outcome.went_through())
+        .map(|r| (r.link_id, r.org_id, r.at))
+        .collect();
+    clicks.sort_unstable_by_key(|&(link_id, _, _)| link_id);
+    let mut counters: Vec<(i64, Counter)> = Vec::new();
+    for (link_id, org_id, at) in clicks {
+        match counters.last_mut() {
+            Some((last, counter)) if *last == link_id => {
+                counter.clicks += 1;
+                counter.last_at = counter.last_at.max(at);
+            }
+            _ => counters.push((
+                link_id,
+                Counter {
+                    org_id,
+                    clicks: 1,
+                    last_at: at,
+                },
+            )),
+        }
     }
     counters
 }
@@ -515,18 +527,19 @@ mod tests {
             ..row(1, 30, false)
         };
         let counters = human_clicks_per_link(&[
-            row(1, 5, false),
+            row(3, 7, false),
             row(1, 9, false),
             row(1, 20, true),
             row(2, 3, true),
+            row(1, 5, false),
             turned_away(Outcome::Expired),
             turned_away(Outcome::Password),
         ]);
-        let expected = Counter {
+        let counter = |clicks, last_at| Counter {
             org_id: 1,
-            clicks: 2,
-            last_at: 9,
+            clicks,
+            last_at,
         };
-        assert_eq!(counters.into_iter().collect::<Vec<_>>(), [(1, expected)]);
+        assert_eq!(counters, [(1, counter(2, 9)), (3, counter(1, 7))]);
     }
 }

@@ -11,10 +11,7 @@
 //! other fold holds. SQLite updates its counters in the batch's transaction
 //! (`write_clicks_in`), so there is nothing to fold there.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::LazyLock,
-};
+use std::{collections::HashMap, sync::LazyLock};
 
 use futures_util::TryStreamExt;
 use sqlx::{Postgres, Transaction};
@@ -26,7 +23,7 @@ use super::{Store, clicks::Counter, transaction::in_transaction};
 const PACKED_LINK: usize = 32;
 
 /// A batch's counts as one packed value: [`PACKED_LINK`] bytes per link.
-fn pack(counters: &BTreeMap<i64, Counter>) -> Vec<u8> {
+fn pack(counters: &[(i64, Counter)]) -> Vec<u8> {
     let mut packed = Vec::with_capacity(counters.len() * PACKED_LINK);
     for (link_id, counter) in counters {
         for value in [*link_id, counter.org_id, counter.clicks, counter.last_at] {
@@ -68,7 +65,7 @@ fn add_packed(packed: &[u8], sums: &mut HashMap<i64, Counter>) -> Result<(), sql
 /// Adds a batch's counts per link to the pending rows (Postgres).
 pub(super) async fn add_pending_counts(
     tx: &mut Transaction<'_, Postgres>,
-    counters: &BTreeMap<i64, Counter>,
+    counters: &[(i64, Counter)],
 ) -> Result<(), sqlx::Error> {
     if counters.is_empty() {
         return Ok(());
@@ -217,8 +214,8 @@ mod tests {
 
     #[test]
     fn packed_rows_add_up_per_link() {
-        let first = BTreeMap::from([(7, counter(1, 2, 100)), (-3, counter(2, 1, 50))]);
-        let second = BTreeMap::from([(7, counter(1, 5, 90)), (i64::MAX, counter(1, 1, 1))]);
+        let first = [(-3, counter(2, 1, 50)), (7, counter(1, 2, 100))];
+        let second = [(7, counter(1, 5, 90)), (i64::MAX, counter(1, 1, 1))];
         let mut sums = HashMap::new();
         add_packed(&pack(&first), &mut sums).unwrap();
         add_packed(&pack(&second), &mut sums).unwrap();
@@ -231,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_row_that_is_not_whole_links_is_refused_not_misread() {
-        let mut packed = pack(&BTreeMap::from([(1, counter(1, 1, 1))]));
+        let mut packed = pack(&[(1, counter(1, 1, 1))]);
         packed.pop();
         let mut sums = HashMap::new();
         let error = add_packed(&packed, &mut sums).unwrap_err();
