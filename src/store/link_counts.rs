@@ -6,8 +6,8 @@
 //! fold, instead of one per link and batch. Postgres only stores and returns the bytes:
 //! when it unnested, added up and sorted arrays itself, that cost it about as much as the
 //! clicks' own rows (bench/README.md, "Pending counts packed"). Rows of arrays that an
-//! instance of the previous version leaves in `link_counts_pending` are folded in the
-//! same transaction. A flush's fold takes every row ([`Fold`]), the timer's only those no
+//! instance of the previous version leaves in `link_counts_pending` are taken and added up
+//! with them, in the same transaction and the same upsert. A flush's fold takes every row ([`Fold`]), the timer's only those no
 //! other fold holds. SQLite updates its counters in the batch's transaction
 //! (`write_clicks_in`), so there is nothing to fold there.
 
@@ -50,16 +50,46 @@ fn add_packed(packed: &[u8], sums: &mut HashMap<i64, Counter>) -> Result<(), sql
             bytes.copy_from_slice(&link[at..at + 8]);
             i64::from_le_bytes(bytes)
         };
-        let (link_id, org_id, clicks, last_at) = (value(0), value(8), value(16), value(24));
-        let sum = sums.entry(link_id).or_insert(Counter {
-            org_id,
-            clicks: 0,
-            last_at,
-        });
-        sum.clicks += clicks;
-        sum.last_at = sum.last_at.max(last_at);
+        add_link(sums, value(0), value(8), value(16), value(24));
     }
     Ok(())
+}
+
+/// A pending row of arrays (migration 0020): links, their organizations, clicks and last
+/// clicks, one element per link.
+type ArrayRow = (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>);
+
+/// Adds the counts of one row of arrays to `sums`.
+fn add_arrays(
+    (links, orgs, clicks, last_at): ArrayRow,
+    sums: &mut HashMap<i64, Counter>,
+) -> Result<(), sqlx::Error> {
+    if [orgs.len(), clicks.len(), last_at.len()] != [links.len(); 3] {
+        return Err(sqlx::Error::Decode(
+            "a pending row of link counts has arrays of different lengths".into(),
+        ));
+    }
+    for (index, link_id) in links.into_iter().enumerate() {
+        add_link(sums, link_id, orgs[index], clicks[index], last_at[index]);
+    }
+    Ok(())
+}
+
+/// Adds one link's counts to `sums`.
+fn add_link(
+    sums: &mut HashMap<i64, Counter>,
+    link_id: i64,
+    org_id: i64,
+    clicks: i64,
+    last_at: i64,
+) {
+    let sum = sums.entry(link_id).or_insert(Counter {
+        org_id,
+        clicks: 0,
+        last_at,
+    });
+    sum.clicks += clicks;
+    sum.last_at = sum.last_at.max(last_at);
 }
 
 /// Adds a batch's counts per link to the pending rows (Postgres).
@@ -97,25 +127,6 @@ pub enum Fold {
 const FOLD_SETTINGS: &str = "SELECT set_config('lock_timeout', '5s', true), \
      set_config('work_mem', '64MB', true)";
 
-/// Adds the rows of arrays `taken` (left by instances of the previous version) up per link
-/// into the counters, in link order.
-fn fold_sql(taken: &str) -> String {
-    format!(
-        "WITH taken AS ({taken}), \
-         counts AS (SELECT u.link_id, min(u.org_id) AS org_id, sum(u.clicks)::int8 AS clicks, \
-                           max(u.last_at) AS last_at \
-                    FROM taken, \
-                         UNNEST(taken.links, taken.orgs, taken.clicks, taken.last_at) \
-                           AS u (link_id, org_id, clicks, last_at) \
-                    GROUP BY u.link_id) \
-         INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
-         SELECT link_id, org_id, clicks, last_at FROM counts ORDER BY link_id \
-         ON CONFLICT (link_id) DO UPDATE SET \
-           clicks = link_counters.clicks + excluded.clicks, \
-           last_click_at = GREATEST(link_counters.last_click_at, excluded.last_click_at)"
-    )
-}
-
 /// The rows of `table` a fold takes: every one, or those no other fold holds.
 fn taken(table: &str, fold: Fold, returning: &str) -> String {
     match fold {
@@ -127,10 +138,12 @@ fn taken(table: &str, fold: Fold, returning: &str) -> String {
     }
 }
 
-static FOLD_ALL_ARRAYS: LazyLock<String> =
-    LazyLock::new(|| fold_sql(&taken("link_counts_pending", Fold::All, "*")));
-static FOLD_UNCLAIMED_ARRAYS: LazyLock<String> =
-    LazyLock::new(|| fold_sql(&taken("link_counts_pending", Fold::Unclaimed, "*")));
+/// The rows of arrays instances of the previous version (migration 0020) leave.
+const ARRAY_COLUMNS: &str = "links, orgs, clicks, last_at";
+static TAKE_ALL_ARRAYS: LazyLock<String> =
+    LazyLock::new(|| taken("link_counts_pending", Fold::All, ARRAY_COLUMNS));
+static TAKE_UNCLAIMED_ARRAYS: LazyLock<String> =
+    LazyLock::new(|| taken("link_counts_pending", Fold::Unclaimed, ARRAY_COLUMNS));
 static TAKE_ALL_PACKED: LazyLock<String> =
     LazyLock::new(|| taken("link_counts_packed", Fold::All, "counts"));
 static TAKE_UNCLAIMED_PACKED: LazyLock<String> =
@@ -173,20 +186,25 @@ impl Store {
     /// Moves the pending counts `fold` takes into `link_counters`; how many links it
     /// updated. Safe with several instances folding at once: each pending row is taken by
     /// one of them (a row another fold deleted first is skipped), and counters are updated
-    /// in link order, so two folds never wait for each other in a circle. Its outcome does
-    /// not count for the write health: a fold with nothing to take writes nothing.
+    /// in one statement in link order (rows of arrays and packed rows added up together),
+    /// so two folds never wait for each other in a circle, nor a fold of an instance of the
+    /// previous version, whose one statement does the same. Its outcome does not count for
+    /// the write health: a fold with nothing to take writes nothing.
     pub async fn fold_link_counts(&self, fold: Fold) -> Result<u64, sqlx::Error> {
         let Some(postgres) = &self.bulk else {
             return Ok(0);
         };
         let (arrays, packed) = match fold {
-            Fold::All => (&FOLD_ALL_ARRAYS, &TAKE_ALL_PACKED),
-            Fold::Unclaimed => (&FOLD_UNCLAIMED_ARRAYS, &TAKE_UNCLAIMED_PACKED),
+            Fold::All => (&TAKE_ALL_ARRAYS, &TAKE_ALL_PACKED),
+            Fold::Unclaimed => (&TAKE_UNCLAIMED_ARRAYS, &TAKE_UNCLAIMED_PACKED),
         };
         in_transaction(postgres, async |tx| {
             sqlx::query(FOLD_SETTINGS).execute(&mut **tx).await?;
-            let from_arrays = sqlx::query(arrays).execute(&mut **tx).await?;
             let mut sums = HashMap::new();
+            let legacy: Vec<ArrayRow> = sqlx::query_as(arrays).fetch_all(&mut **tx).await?;
+            for row in legacy {
+                add_arrays(row, &mut sums)?;
+            }
             let mut rows = sqlx::query_scalar::<_, Vec<u8>>(packed).fetch(&mut **tx);
             while let Some(counts) = rows.try_next().await? {
                 add_packed(&counts, &mut sums)?;
@@ -194,7 +212,7 @@ impl Store {
                 tokio::task::yield_now().await;
             }
             drop(rows);
-            Ok(from_arrays.rows_affected() + add_sums(tx, sums).await?)
+            add_sums(tx, sums).await
         })
         .await
     }
@@ -224,6 +242,22 @@ mod tests {
         assert_eq!(sums[&7], counter(1, 7, 100));
         assert_eq!(sums[&-3], counter(2, 1, 50));
         assert_eq!(sums[&i64::MAX], counter(1, 1, 1));
+    }
+
+    #[test]
+    fn rows_of_arrays_add_up_with_packed_rows_and_uneven_ones_are_refused() {
+        let mut sums = HashMap::new();
+        add_packed(&pack(&[(7, counter(1, 2, 100))]), &mut sums).unwrap();
+        add_arrays(
+            (vec![7, 8], vec![1, 1], vec![3, 1], vec![150, 20]),
+            &mut sums,
+        )
+        .unwrap();
+        assert_eq!(sums[&7], counter(1, 5, 150));
+        assert_eq!(sums[&8], counter(1, 1, 20));
+        let uneven = (vec![9, 10], vec![1, 1], vec![1], vec![1, 1]);
+        assert!(add_arrays(uneven, &mut sums).is_err());
+        assert!(!sums.contains_key(&9), "nothing of a refused row is added");
     }
 
     #[test]

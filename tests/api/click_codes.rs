@@ -109,7 +109,10 @@ async fn values_already_in_a_dictionary_spend_no_codes() {
         .unwrap();
     second.close().await;
 
-    // The new entries follow the known ones: asking for a known entry spent no code.
+    // The new entries follow the known ones: asking for a known entry spent no code. (On
+    // Postgres an insert spends an identity value even when it conflicts, so this checks
+    // that known entries are found first; on SQLite a code is a rowid, which a conflicting
+    // insert never spends, so there it holds by construction.)
     let traits = scalars(
         &app,
         "SELECT CAST(id AS BIGINT) FROM click_traits WHERE city IN ('Known', 'New') \
