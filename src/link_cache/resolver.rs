@@ -332,23 +332,24 @@ impl LinkResolver {
     }
 
     /// Whether `host` is a custom short domain of some organization, if the cache knows.
-    pub fn cached_custom_domain(&self, host: &str) -> Option<bool> {
+    fn cached_custom_domain(&self, host: &str) -> Option<bool> {
         self.hosts
             .get(host)
             .filter(|(_, expires)| *expires > Instant::now())
             .map(|(known, _)| known)
     }
 
-    /// Whether `host` is a custom short domain of some organization.
+    /// Whether `host` is a custom short domain of some organization. The database branch is
+    /// boxed where it is taken, so that a visit's future (which awaits this) stays small.
     pub async fn is_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
         match self.cached_custom_domain(host) {
             Some(known) => Ok(known),
-            None => self.load_custom_domain(host).await,
+            None => Box::pin(self.load_custom_domain(host)).await,
         }
     }
 
     /// [`Self::is_custom_domain`] from the database, cached.
-    pub async fn load_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
+    async fn load_custom_domain(&self, host: &str) -> Result<bool, sqlx::Error> {
         // A Host that is no host name at all is answered without the database.
         if crate::links::Host::parse(host).is_err() {
             return Ok(false);

@@ -366,11 +366,7 @@ async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<S
     if host == default.as_str() {
         return Some(default.clone());
     }
-    let known = match state.links.cached_custom_domain(&host) {
-        Some(known) => Ok(known),
-        None => Box::pin(state.links.load_custom_domain(&host)).await,
-    };
-    match known {
+    match state.links.is_custom_domain(&host).await {
         Ok(true) => Some(host.into_owned()),
         Ok(false) if state.settings.serve_any_host => Some(default.clone()),
         Ok(false) => None,

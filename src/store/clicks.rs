@@ -118,7 +118,7 @@ impl Store {
             None => {
                 let pool = self.recorder.as_ref().unwrap_or(&self.pool);
                 match self.click_codes.of(Adding::Sqlite(pool), rows).await {
-                    Ok(codes) => self.record_clicks_any(rows, &codes).await,
+                    Ok(codes) => self.record_clicks_any(pool, rows, &codes).await,
                     Err(error) => Err(error),
                 }
             }
@@ -128,14 +128,14 @@ impl Store {
     }
 
     /// Multi-row `INSERT ... VALUES` of narrow rows with their `codes` through the `Any`
-    /// driver (SQLite), on the recorder's own connection.
+    /// driver (SQLite), on `pool` (the recorder's own connection).
     async fn record_clicks_any(
         &self,
+        pool: &sqlx::AnyPool,
         rows: &[ClickRow],
         codes: &[ClickCode],
     ) -> Result<(), sqlx::Error> {
         let backend = self.backend;
-        let pool = self.recorder.as_ref().unwrap_or(&self.pool);
         in_transaction(pool, async |tx| {
             write_clicks_in(tx, backend, rows, Some(codes)).await
         })
