@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Redirect benchmark on loopback: (a) a bare axum handler answering a constant 302 — the
 # ceiling — (b) openpxl on SQLite, (c) openpxl on Postgres, each seeded with LINKS links and
-# driven by wrk with random routes. Prints requests/s, p50/p99 latency and server RSS, the
-# ratios b/a and c/a, and checks that the clicks in the database equal the visits served.
+# driven by wrk with random routes. The three servers run side by side and are measured in
+# turn, ROUNDS times, so that each figure is paired with the ceiling measured seconds before
+# it. Prints requests/s, p50/p99 latency and server RSS, the ratios b/a and c/a (each round's
+# and the whole run's), and checks that the clicks in the database equal the visits served.
 #
 # Not part of `cargo test`. See bench/README.md. TARGETS="ceiling postgres" runs only some;
 # TARGETED=1 gives every link 20 targeting rules and 3 A/B variants. STORED_CLICKS=N stores
@@ -11,8 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-15}          # seconds measured per target
-WARMUP=${WARMUP:-5}               # seconds of load before measuring (fills the cache)
+DURATION=${DURATION:-15}          # seconds measured per target, over all rounds
+ROUNDS=${ROUNDS:-3}               # turns of measuring every target, DURATION/ROUNDS s each
+WARMUP=${WARMUP:-5}               # seconds of load per target before the rounds (fills the cache)
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 export LINKS=${LINKS:-100000}
@@ -46,19 +49,18 @@ wait_for_port() {
   exit 1
 }
 
-# run_load PORT → sets REQS RPS P50 P99
-run_load() {
-  local url="http://127.0.0.1:$1"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -H "User-Agent: $UA" -s bench/random_route.lua "$url" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "User-Agent: $UA" \
-      -s bench/random_route.lua "$url" > "$WORK/wrk.txt"
-  REQS=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
-  RPS=$(awk '/Requests\/sec/ {printf "%d", $2}' "$WORK/wrk.txt")
-  P50=$(awk '$1 == "50%" {print $2}' "$WORK/wrk.txt")
-  P99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk.txt")
-  if grep -q "Non-2xx or 3xx" "$WORK/wrk.txt"; then
-    echo "error responses during the run:" >&2; cat "$WORK/wrk.txt" >&2; exit 1
+# load PORT SECONDS FILE: random routes for SECONDS, wrk's report in FILE.
+load() {
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --latency -H "User-Agent: $UA" \
+      -s bench/random_route.lua "http://127.0.0.1:$1" > "$3"
+  if grep -q "Non-2xx or 3xx" "$3"; then
+    echo "error responses during the run:" >&2; cat "$3" >&2; exit 1
   fi
+}
+
+# in_ms LATENCY: wrk's "412.00us" / "4.21ms" / "1.02s" in milliseconds.
+in_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[^m]s$/) n *= 1000; printf "%.2f", n }'
 }
 
 # Peak resident memory of the process, and its anonymous (heap) part: SQLite's memory map
@@ -67,21 +69,7 @@ rss_mib() { awk '/VmHWM/ {hwm = $2} /RssAnon/ {anon = $2} END {printf "%.0f/%.0f
 
 TARGETS=${TARGETS:-ceiling sqlite postgres}
 wanted() { [[ " $TARGETS " == *" $1 "* ]]; }
-declare -A RESULT
-
-# measure NAME PID PORT
-measure() {
-  run_load "$3"
-  RESULT[$1]="$RPS $P50 $P99 $(rss_mib "$2") $REQS"
-}
-
-if wanted ceiling; then
-echo "== (a) ceiling: bare axum constant 302"
-"$CEILING" 127.0.0.1:9090 & CEILING_PID=$!
-wait_for_port 9090
-measure ceiling $CEILING_PID 9090
-kill $CEILING_PID; wait $CEILING_PID 2>/dev/null || true
-fi
+declare -A PORT PID RSS
 
 # stored_clicks_sql SERIES → the STORED_CLICKS clicks, evenly over the 90 days before today,
 # 20,000 visitors a day (bench/seed_clicks.sh); needs `visitor_expr`.
@@ -106,85 +94,139 @@ store_clicks() {
   DATABASE_URL=$2 "$OPENPXL" rollup 2>/dev/null
 }
 
-# run_openpxl NAME DATABASE_URL COUNT_COMMAND...
-run_openpxl() {
-  local name=$1 url=$2; shift 2
-  local port=9091
-  DATABASE_URL=$url "$OPENPXL" migrate 2>/dev/null
-  DATABASE_URL=$url OPENPXL_LISTEN=127.0.0.1:$port OPENPXL_DEFAULT_DOMAIN=127.0.0.1:$port \
-    "$OPENPXL" serve 2> "$WORK/$name.log" & local pid=$!
-  wait_for_port $port
-  measure "$name" $pid $port
-  kill -TERM $pid; wait $pid
-  local served stored writing
-  served=$(grep -o 'clicks.received=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
-  writing=$(grep -o 'clicks.writing_ms=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2 || true)
-  stored=$(( $("$@") - STORED_CLICKS ))
-  RESULT[$name]="${RESULT[$name]} $served $stored ${writing:-0}"
+# start_openpxl NAME DATABASE_URL PORT: serves the links seeded for 127.0.0.1:PORT.
+start_openpxl() {
+  DATABASE_URL=$2 OPENPXL_LISTEN=127.0.0.1:$3 OPENPXL_DEFAULT_DOMAIN=127.0.0.1:$3 \
+    "$OPENPXL" serve 2> "$WORK/$1.log" &
+  PID[$1]=$!
+  PORT[$1]=$3
+  wait_for_port "$3"
 }
 
+if wanted ceiling; then
+  echo "== (a) ceiling: bare axum constant 302"
+  "$CEILING" 127.0.0.1:9090 &
+  PID[ceiling]=$!
+  PORT[ceiling]=9090
+  wait_for_port 9090
+fi
+
 if wanted sqlite; then
-echo "== (b) openpxl on SQLite ($LINKS links)"
-DB="$WORK/bench.db"
-DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
-seed_sql 127.0.0.1:9091 | sqlite3 "$DB"
-# The seeded links have no search text yet: fill it now (as `migrate` does once after an
-# upgrade), not while the server is measured.
-DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
-store_clicks sqlite "sqlite://$DB"
-sqlite3 "$DB" ANALYZE
-run_openpxl sqlite "sqlite://$DB" sqlite3 "$DB" "SELECT COUNT(*) FROM clicks"
+  echo "== (b) openpxl on SQLite ($LINKS links)"
+  DB="$WORK/bench.db"
+  DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
+  seed_sql 127.0.0.1:9091 | sqlite3 "$DB"
+  # The seeded links have no search text yet: fill it now (as `migrate` does once after an
+  # upgrade), not while the server is measured.
+  DATABASE_URL="sqlite://$DB" "$OPENPXL" migrate 2>/dev/null
+  store_clicks sqlite "sqlite://$DB"
+  sqlite3 "$DB" ANALYZE
+  start_openpxl sqlite "sqlite://$DB" 9091
 fi
 
 if wanted postgres; then
-echo "== (c) openpxl on Postgres ($LINKS links)"
-psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $PG_BENCH_DB"
-PG_URL="${PG_ADMIN_URL%/*}/$PG_BENCH_DB"
-DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
-seed_sql 127.0.0.1:9091 | psql -q "$PG_URL"
-DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
-store_clicks postgres "$PG_URL"
-psql -q "$PG_URL" -c "VACUUM ANALYZE"
-run_openpxl postgres "$PG_URL" psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM clicks"
-if [ "${STORAGE:-0}" = 1 ]; then
-  # What the clicks the recorder wrote take, per table (the clicks table before migration
-  # 0019; its narrow rows and dictionaries after), after VACUUM ANALYZE.
+  echo "== (c) openpxl on Postgres ($LINKS links)"
+  psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $PG_BENCH_DB"
+  PG_URL="${PG_ADMIN_URL%/*}/$PG_BENCH_DB"
+  DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
+  seed_sql 127.0.0.1:9092 | psql -q "$PG_URL"
+  DATABASE_URL="$PG_URL" "$OPENPXL" migrate 2>/dev/null
+  store_clicks postgres "$PG_URL"
   psql -q "$PG_URL" -c "VACUUM ANALYZE"
-  psql -At -F ' ' "$PG_URL" -c "
-    WITH n AS (SELECT COUNT(*) AS clicks FROM clicks)
-    SELECT relname, n.clicks, round(pg_relation_size(c.oid)::numeric / n.clicks, 1),
-           round(pg_indexes_size(c.oid)::numeric / n.clicks, 1),
-           round(pg_total_relation_size(c.oid)::numeric / n.clicks, 1)
-    FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace, n
-    WHERE s.nspname = 'public' AND c.relkind = 'r'
-      AND relname IN ('clicks', 'click_rows', 'click_traits', 'click_origins')" \
-    | awk '{printf "storage: %-14s %s clicks: heap %s, indexes %s, all %s B/click\n", $1, $2, $3, $4, $5}'
-fi
-psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
+  start_openpxl postgres "$PG_URL" 9092
 fi
 
+# The warm-up fills each server's link cache; then every round measures each target in
+# turn for DURATION/ROUNDS seconds, the others idle.
+SLICE=$(( (DURATION + ROUNDS - 1) / ROUNDS ))
+echo "== warm-up: ${WARMUP}s a target"
+for name in $TARGETS; do
+  load "${PORT[$name]}" "$WARMUP" "$WORK/warmup.txt"
+done
+for round in $(seq 1 "$ROUNDS"); do
+  echo "== round $round of $ROUNDS: ${SLICE}s a target"
+  for name in $TARGETS; do
+    load "${PORT[$name]}" "$SLICE" "$WORK/$name.$round.txt"
+  done
+done
+for name in $TARGETS; do
+  RSS[$name]=$(rss_mib "${PID[$name]}")
+done
+
+# stop NAME COUNT_COMMAND...: SIGTERM, then the visits served (warm-up included, from the
+# shutdown log), the clicks stored and the recorder's writing time.
+declare -A SERVED STORED WRITING
+stop() {
+  local name=$1; shift
+  kill -TERM "${PID[$name]}"; wait "${PID[$name]}"
+  SERVED[$name]=$(grep -o 'clicks.received=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2)
+  WRITING[$name]=$(grep -o 'clicks.writing_ms=[0-9]*' "$WORK/$name.log" | tail -1 | cut -d= -f2 || true)
+  STORED[$name]=$(( $("$@") - STORED_CLICKS ))
+}
+if wanted ceiling; then kill "${PID[ceiling]}"; wait "${PID[ceiling]}" 2>/dev/null || true; fi
+if wanted sqlite; then stop sqlite sqlite3 "$DB" "SELECT COUNT(*) FROM clicks"; fi
+if wanted postgres; then
+  stop postgres psql -qtA "$PG_URL" -c "SELECT COUNT(*) FROM clicks"
+  if [ "${STORAGE:-0}" = 1 ]; then
+    # What the clicks the recorder wrote take, per table (the clicks table before migration
+    # 0019; its narrow rows and dictionaries after), after VACUUM ANALYZE.
+    psql -q "$PG_URL" -c "VACUUM ANALYZE"
+    psql -At -F ' ' "$PG_URL" -c "
+      WITH n AS (SELECT COUNT(*) AS clicks FROM clicks)
+      SELECT relname, n.clicks, round(pg_relation_size(c.oid)::numeric / n.clicks, 1),
+             round(pg_indexes_size(c.oid)::numeric / n.clicks, 1),
+             round(pg_total_relation_size(c.oid)::numeric / n.clicks, 1)
+      FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace, n
+      WHERE s.nspname = 'public' AND c.relkind = 'r'
+        AND relname IN ('clicks', 'click_rows', 'click_traits', 'click_origins')" \
+      | awk '{printf "storage: %-14s %s clicks: heap %s, indexes %s, all %s B/click\n", $1, $2, $3, $4, $5}'
+  fi
+  psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
+fi
+
+# A target's figures over its rounds: requests and seconds summed, so req/s is the whole
+# run's; p50 the median round's, p99 the worst round's.
+declare -A REQS RPS P50 P99
+for name in $TARGETS; do
+  reqs=0 secs=0 p50s="" p99s=""
+  for round in $(seq 1 "$ROUNDS"); do
+    f="$WORK/$name.$round.txt"
+    reqs=$(( reqs + $(awk '/requests in/ {print $1}' "$f") ))
+    secs=$(awk -v s="$secs" '/requests in/ {sub(/s,$/, "", $4); print s + $4}' "$f")
+    p50s="$p50s $(in_ms "$(awk '$1 == "50%" {print $2}' "$f")")"
+    p99s="$p99s $(in_ms "$(awk '$1 == "99%" {print $2}' "$f")")"
+  done
+  REQS[$name]=$reqs
+  RPS[$name]=$(awk -v r="$reqs" -v s="$secs" 'BEGIN { printf "%d", r / s }')
+  P50[$name]=$(tr ' ' '\n' <<< "$p50s" | sed '/^$/d' | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)] "ms"}')
+  P99[$name]=$(tr ' ' '\n' <<< "$p99s" | sed '/^$/d' | sort -n | tail -1)ms
+done
+
 echo
-echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s measured after ${WARMUP}s warm-up, $LINKS links, $(nproc) cores"
+echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s measured in $ROUNDS rounds after ${WARMUP}s warm-up, $LINKS links, $(nproc) cores"
 printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' target "req/s" p50 p99 "RSS/anon MiB" "wrk reqs" served "in DB"
 for name in $TARGETS; do
-  read -r rps p50 p99 rss reqs served stored _ <<< "${RESULT[$name]}"
-  printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$reqs" "${served:--}" "${stored:--}"
+  printf '%-10s %10s %9s %9s %12s %11s %11s %11s\n' "$name" "${RPS[$name]}" "${P50[$name]}" "${P99[$name]}" \
+    "${RSS[$name]}" "${REQS[$name]}" "${SERVED[$name]:--}" "${STORED[$name]:--}"
 done
 if wanted ceiling; then
-  ceiling_rps=$(cut -d' ' -f1 <<< "${RESULT[ceiling]}")
   for name in $TARGETS; do
     [ "$name" = ceiling ] && continue
-    rps=$(cut -d' ' -f1 <<< "${RESULT[$name]}")
-    awk -v n="$name" -v r="$rps" -v c="$ceiling_rps" 'BEGIN { printf "%s / ceiling = %.2f\n", n, r / c }'
+    rounds=""
+    for round in $(seq 1 "$ROUNDS"); do
+      rounds="$rounds $(awk '/Requests\/sec/ {print $2}' "$WORK/$name.$round.txt" "$WORK/ceiling.$round.txt" \
+        | paste -sd' ' | awk '{printf "%.2f", $1 / $2}')"
+    done
+    awk -v n="$name" -v r="${RPS[$name]}" -v c="${RPS[ceiling]}" -v rounds="$rounds" \
+      'BEGIN { printf "%s / ceiling = %.2f (rounds:%s)\n", n, r / c, rounds }'
   done
 fi
 for name in $TARGETS; do
   [ "$name" = ceiling ] && continue
-  read -r _ _ _ _ _ served stored writing <<< "${RESULT[$name]}"
-  if [ "$served" = "$stored" ]; then echo "$name: clicks in the database == visits served ($stored)"
-  else echo "$name: MISMATCH: served $served, stored $stored"; fi
+  if [ "${SERVED[$name]}" = "${STORED[$name]}" ]; then echo "$name: clicks in the database == visits served (${STORED[$name]})"
+  else echo "$name: MISMATCH: served ${SERVED[$name]}, stored ${STORED[$name]}"; fi
   # What the recorder could write: the clicks over the time it spent enriching and writing
-  # them (its batches, warm-up included), and how much of the run that time was.
-  awk -v n="$name" -v c="$stored" -v ms="$writing" -v run=$(( WARMUP + DURATION )) \
-    'BEGIN { if (ms > 0) printf "%s: %.0f clicks written per second of writing (writing %.0f %% of the run)\n", n, c / (ms / 1000), 100 * ms / 1000 / run }'
+  # them (its batches, warm-up included), and how much of its life that time was.
+  awk -v n="$name" -v c="${STORED[$name]}" -v ms="${WRITING[$name]:-0}" \
+    'BEGIN { if (ms > 0) printf "%s: %.0f clicks written per second of writing\n", n, c / (ms / 1000) }'
 done
