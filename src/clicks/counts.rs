@@ -1,4 +1,4 @@
-//! The background fold of link counters (Postgres; [`crate::store`]'s `link_counts`): a
+//! The background fold of link counters ([`crate::store`]'s `link_counts`): a
 //! task that moves the counts batches left pending into `link_counters`, every
 //! [`FOLD_INTERVAL`] under load, soon after a batch when the recorder has nothing left to
 //! write, and at once when asked (a flush, the shutdown). It runs beside the recorder, so
@@ -77,9 +77,18 @@ async fn run(store: Store, mut inbox: mpsc::UnboundedReceiver<Ask>) {
         } else {
             Fold::All
         };
+        let started = Instant::now();
         let folded = store.fold_link_counts(fold).await;
-        if let Err(error) = &folded {
-            tracing::warn!(%error, "could not fold click counts into link counters; they stay pending");
+        match &folded {
+            Ok(links) => tracing::debug!(
+                links,
+                took_ms = started.elapsed().as_millis() as u64,
+                "folded click counts into link counters"
+            ),
+            Err(error) => tracing::warn!(
+                %error,
+                "could not fold click counts into link counters; they stay pending"
+            ),
         }
         for done in waiting.drain(..) {
             done.send(folded.is_ok()).ok();

@@ -253,8 +253,8 @@ impl ClickRecorder {
     }
 
     /// Waits until every click handed over before this call has been written, and its
-    /// link's counter has it (on Postgres, unless the fold failed: the counts then stay
-    /// pending, with a warning in the log, and a later fold adds them).
+    /// link's counter has it (unless the fold failed: the counts then stay pending, with a
+    /// warning in the log, and a later fold adds them).
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();
         if self.commands.send(Command::Flush(done)).is_ok() {
@@ -296,7 +296,7 @@ struct Worker {
     backlog: Arc<Backlog>,
     counters: Arc<Counters>,
     metrics: Option<RecorderMetrics>,
-    /// Postgres: the task that folds the batches' link counts into the counters.
+    /// The task that folds the batches' link counts into the counters.
     folder: Option<CountFolder>,
     /// Batches were written since the last fold was asked for.
     unfolded: bool,
@@ -357,7 +357,7 @@ impl Worker {
     }
 
     /// With nothing left to write: the link counts of the batches written are folded into
-    /// the counters (Postgres), at once for a flush or the shutdown, soon after a small
+    /// the counters, at once for a flush or the shutdown, soon after a small
     /// batch (a quiet server counts a click at once). After large batches (the server is
     /// busy) the fold task folds on its own timer, so that each fold covers many clicks of
     /// each link.

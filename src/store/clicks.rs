@@ -1,7 +1,7 @@
 //! Writing clicks: batched inserts (the recorder's batches as one binary `COPY` on
 //! Postgres; multi-row `INSERT`s on SQLite and for imports on both) plus the links' click
-//! counters, in one transaction (a multi-row upsert into `link_counters`; the recorder's
-//! batches on Postgres add a pending row instead, folded later: [`super::link_counts`]);
+//! counters, in one transaction (imports: a multi-row upsert into `link_counters`; the
+//! recorder's batches add a pending row instead, folded later: [`super::link_counts`]);
 //! and the daily visitor salts. The recorder writes a click as a narrow row of
 //! `click_rows`, its values as two dictionary codes ([`super::click_codes`]); it is read
 //! back through the view `clicks`. Imports on SQLite write whole clicks into that view,
@@ -99,8 +99,8 @@ pub(super) fn placeholders(backend: Backend, rows: usize, columns: usize) -> Str
 
 impl Store {
     /// Stores a batch of clicks and adds the human ones that went through to a destination
-    /// to their links' counters (count and time of the last click): on SQLite directly,
-    /// on Postgres as a pending row folded later ([`super::link_counts`]). All or nothing.
+    /// to their links' counters (count and time of the last click) as a pending row,
+    /// folded later ([`super::link_counts`]). All or nothing.
     pub async fn record_clicks(&self, rows: &[ClickRow]) -> Result<(), sqlx::Error> {
         if rows.is_empty() {
             return Ok(());
@@ -137,7 +137,7 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let backend = self.backend;
         in_transaction(pool, async |tx| {
-            write_clicks_in(tx, backend, rows, Some(codes)).await
+            write_clicks_in(tx, backend, rows, Some(codes), Counting::Pending).await
         })
         .await
     }
@@ -237,15 +237,26 @@ impl Store {
     }
 }
 
-/// Stores clicks, marks their late days dirty and adds them to their links' counters, in
-/// the transaction `tx` (the recorder's on SQLite, an import's on both databases). With
-/// `codes` ([`super::click_codes`], one per row) as rows of `click_rows`, without as rows
-/// of the view `clicks` (SQLite's imports: its trigger codes them).
+/// How a write of clicks adds them to their links' counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Counting {
+    /// In the counters, in the write's transaction (imports: their counts show at once).
+    InPlace,
+    /// As a pending row, folded into the counters later ([`super::link_counts`]; the
+    /// recorder's batches).
+    Pending,
+}
+
+/// Stores clicks, marks their late days dirty and adds them to their links' counters as
+/// `counting` says, in the transaction `tx` (the recorder's on SQLite, an import's on both
+/// databases). With `codes` ([`super::click_codes`], one per row) as rows of `click_rows`,
+/// without as rows of the view `clicks` (SQLite's imports: its trigger codes them).
 pub(super) async fn write_clicks_in(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     rows: &[ClickRow],
     codes: Option<&[ClickCode]>,
+    counting: Counting,
 ) -> Result<(), sqlx::Error> {
     match codes {
         Some(codes) => {
@@ -263,7 +274,20 @@ pub(super) async fn write_clicks_in(
         }
     }
     super::rollups::mark_dirty(tx, &late_human_days(rows)).await?;
-    for chunk in human_clicks_per_link(rows).chunks(LINKS_PER_UPSERT) {
+    let counts = human_clicks_per_link(rows);
+    match counting {
+        Counting::InPlace => add_to_counters_in(tx, backend, &counts).await,
+        Counting::Pending => super::link_counts::add_pending_counts(tx, &counts).await,
+    }
+}
+
+/// Adds counts per link, in link order, to the counters, in the transaction `tx`.
+pub(super) async fn add_to_counters_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    counts: &[(i64, Counter)],
+) -> Result<(), sqlx::Error> {
+    for chunk in counts.chunks(LINKS_PER_UPSERT) {
         add_to_counters_any(tx, backend, chunk).await?;
     }
     Ok(())

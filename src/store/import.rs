@@ -10,7 +10,7 @@ use sqlx::{Any, Transaction};
 
 use super::{
     Backend, Store,
-    clicks::{placeholders, write_clicks_in},
+    clicks::{Counting, placeholders, write_clicks_in},
     transaction::in_transaction,
 };
 use crate::{
@@ -102,7 +102,7 @@ impl Store {
             }
             tag_links(tx, backend, org_id, &tagged).await?;
             let codes = self.click_codes(&clicks).await?;
-            write_clicks_in(tx, backend, &clicks, codes.as_deref()).await?;
+            write_clicks_in(tx, backend, &clicks, codes.as_deref(), Counting::InPlace).await?;
             // A limited link has used as many visits as it has clicks through.
             for link_id in limited {
                 sqlx::query(

@@ -1,22 +1,30 @@
-//! Postgres's link counters, folded in the background (migrations 0020 and 0021): a batch
-//! of clicks adds its human clicks per link to `link_counts_packed` as one row of packed
-//! bytes ([`pack`]), in the transaction of its clicks, and [`Store::fold_link_counts`]
-//! takes the pending rows, adds them up per link here, and writes the sums into
-//! `link_counters` in one upsert: one update per link for all the batches since the last
-//! fold, instead of one per link and batch. Postgres only stores and returns the bytes:
-//! when it unnested, added up and sorted arrays itself, that cost it about as much as the
-//! clicks' own rows (bench/README.md, "Pending counts packed"). Rows of arrays that an
-//! instance of the previous version leaves in `link_counts_pending` are taken and added up
-//! with them, in the same transaction and the same upsert. A flush's fold takes every row ([`Fold`]), the timer's only those no
-//! other fold holds. SQLite updates its counters in the batch's transaction
-//! (`write_clicks_in`), so there is nothing to fold there.
+//! Link counters, folded in the background (migrations 0020 and 0021 on Postgres, 0024 on
+//! SQLite): a batch of clicks adds its human clicks per link to `link_counts_packed` as one
+//! row of packed bytes ([`pack`]), in the transaction of its clicks, and
+//! [`Store::fold_link_counts`] takes the pending rows, adds them up per link here, and
+//! writes the sums into `link_counters`: one update per link for all the batches since the
+//! last fold, instead of one per link and batch. The database only stores and returns the
+//! bytes: when Postgres unnested, added up and sorted arrays itself, that cost it about as
+//! much as the clicks' own rows (bench/README.md, "Pending counts packed"); when SQLite
+//! updated the counters in every batch, each batch rewrote nearly every page of
+//! `link_counters` on many random links ("Counters folded in the background on SQLite").
+//!
+//! On Postgres, rows of arrays that an instance of the previous version leaves in
+//! `link_counts_pending` are taken and added up with them, in the same transaction and the
+//! same upsert; a flush's fold takes every row ([`Fold`]), the timer's only those no other
+//! fold holds. On SQLite a fold runs on the recorder's one connection, between its batches,
+//! and takes every row.
 
 use std::{collections::HashMap, sync::LazyLock};
 
 use futures_util::TryStreamExt;
-use sqlx::{Postgres, Transaction};
+use sqlx::{AnyPool, Postgres, Transaction};
 
-use super::{Store, clicks::Counter, transaction::in_transaction};
+use super::{
+    Backend, Store,
+    clicks::{Counter, add_to_counters_in},
+    transaction::in_transaction,
+};
 
 /// Bytes of one link's counts in a packed row: the link, its organization, its clicks and
 /// the time of its last click, each a little-endian 8-byte integer.
@@ -92,18 +100,24 @@ fn add_link(
     sum.last_at = sum.last_at.max(last_at);
 }
 
-/// Adds a batch's counts per link to the pending rows (Postgres).
-pub(super) async fn add_pending_counts(
-    tx: &mut Transaction<'_, Postgres>,
+/// Adds a batch's counts per link to the pending rows, in the batch's transaction
+/// (Postgres's native one, SQLite's through the `Any` driver).
+pub(super) async fn add_pending_counts<DB>(
+    tx: &mut Transaction<'_, DB>,
     counters: &[(i64, Counter)],
-) -> Result<(), sqlx::Error> {
-    if counters.is_empty() {
-        return Ok(());
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    if !counters.is_empty() {
+        sqlx::query("INSERT INTO link_counts_packed (counts) VALUES ($1)")
+            .bind(pack(counters))
+            .execute(&mut **tx)
+            .await?;
     }
-    sqlx::query("INSERT INTO link_counts_packed (counts) VALUES ($1)")
-        .bind(pack(counters))
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }
 
@@ -178,9 +192,10 @@ async fn add_sums(
 }
 
 impl Store {
-    /// Whether this database's link counters are folded in the background (Postgres).
+    /// Whether this store's link counters are folded in the background: the recorder's
+    /// stores are (Postgres's bulk pool, SQLite's recorder connection).
     pub fn folds_link_counts(&self) -> bool {
-        self.bulk.is_some()
+        self.bulk.is_some() || self.recorder.is_some()
     }
 
     /// Moves the pending counts `fold` takes into `link_counters`; how many links it
@@ -192,7 +207,10 @@ impl Store {
     /// the write health: a fold with nothing to take writes nothing.
     pub async fn fold_link_counts(&self, fold: Fold) -> Result<u64, sqlx::Error> {
         let Some(postgres) = &self.bulk else {
-            return Ok(0);
+            return match &self.recorder {
+                Some(recorder) => fold_sqlite(recorder).await,
+                None => Ok(0),
+            };
         };
         let (arrays, packed) = match fold {
             Fold::All => (&TAKE_ALL_ARRAYS, &TAKE_ALL_PACKED),
@@ -216,6 +234,34 @@ impl Store {
         })
         .await
     }
+}
+
+/// A fold on SQLite, on the recorder's connection (which checks no foreign keys, as the
+/// batches it folds did not): takes every pending row, adds them up, and adds the sums to
+/// the counters in link order, in one transaction. With nothing pending it only reads: an
+/// idle server's timer then never takes SQLite's one write lock from another process
+/// (an import, a backup's restore check).
+async fn fold_sqlite(recorder: &AnyPool) -> Result<u64, sqlx::Error> {
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM link_counts_packed LIMIT 1)")
+            .fetch_one(recorder)
+            .await?;
+    if pending == 0 {
+        return Ok(0);
+    }
+    in_transaction(recorder, async |tx| {
+        let mut sums = HashMap::new();
+        let mut rows = sqlx::query_scalar::<_, Vec<u8>>(&TAKE_ALL_PACKED).fetch(&mut **tx);
+        while let Some(counts) = rows.try_next().await? {
+            add_packed(&counts, &mut sums)?;
+        }
+        drop(rows);
+        let mut sums: Vec<(i64, Counter)> = sums.into_iter().collect();
+        sums.sort_unstable_by_key(|(link_id, _)| *link_id);
+        add_to_counters_in(tx, Backend::Sqlite, &sums).await?;
+        Ok(sums.len() as u64)
+    })
+    .await
 }
 
 #[cfg(test)]
