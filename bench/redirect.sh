@@ -10,6 +10,8 @@
 # TARGETED=1 gives every link 20 targeting rules and 3 A/B variants. STORED_CLICKS=N stores
 # N clicks over the links and the 90 days before today (rolled up) before the run.
 # STORAGE=1 prints what the clicks written on Postgres take, per table, in bytes a click.
+# LOGS=DIR keeps the servers' logs there (with RUST_LOG, e.g. openpxl::clicks::counts=debug
+# for the folds of link counters).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -182,6 +184,11 @@ if wanted postgres; then
       | awk '{printf "storage: %-14s %s clicks: heap %s, indexes %s, all %s B/click\n", $1, $2, $3, $4, $5}'
   fi
   psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_BENCH_DB WITH (FORCE)"
+fi
+
+if [ -n "${LOGS:-}" ]; then
+  mkdir -p "$LOGS"
+  cp "$WORK"/*.log "$LOGS"/
 fi
 
 # A target's figures over its rounds: requests and seconds summed, so req/s is the whole

@@ -13,8 +13,26 @@
 //! it to the pool; the pool opens a fresh one when it needs it. Nothing is committed unless
 //! the work and the COMMIT both succeed, so a caller that sees an error knows nothing was
 //! stored and may retry.
+//!
+//! On SQLite the transaction begins with `BEGIN IMMEDIATE`: it takes the database's one
+//! write lock at once, waiting for it as long as `busy_timeout` allows. A plain (deferred)
+//! `BEGIN` takes it at the first write, and a transaction that has read by then cannot
+//! wait for it: SQLite answers "database is locked" at once whenever another connection —
+//! the click recorder's batch, the fold of link counters, another process — holds it.
 
-use sqlx::{Connection, Database, Pool, Transaction};
+use std::any::Any;
+
+use sqlx::{AnyConnection, Connection, Database, Pool, Sqlite, SqliteConnection, Transaction};
+
+/// The statement that begins a transaction on `connection`: `BEGIN IMMEDIATE` on SQLite
+/// (through the `Any` driver or its own), the driver's `BEGIN` elsewhere.
+fn begin_statement(connection: &dyn Any) -> Option<&'static str> {
+    let sqlite = match connection.downcast_ref::<AnyConnection>() {
+        Some(any) => any.backend_name() == Sqlite::NAME,
+        None => connection.is::<SqliteConnection>(),
+    };
+    sqlite.then_some("BEGIN IMMEDIATE")
+}
 
 /// Runs `work` in a transaction on a dedicated connection, commits it, and closes the
 /// connection (rather than pooling it again) if anything, COMMIT included, fails.
@@ -25,7 +43,11 @@ where
 {
     let mut connection = pool.acquire().await?;
     let result = async {
-        let mut transaction = Connection::begin(&mut *connection).await?;
+        let raw: &DB::Connection = &connection;
+        let mut transaction = match begin_statement(raw) {
+            Some(statement) => connection.begin_with(statement).await?,
+            None => Connection::begin(&mut *connection).await?,
+        };
         let value = work(&mut transaction).await?;
         transaction.commit().await?;
         Ok(value)

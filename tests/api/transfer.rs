@@ -817,3 +817,83 @@ async fn live_links(app: &TestApp) -> usize {
     connection.close().await.unwrap();
     usize::try_from(count).unwrap()
 }
+
+#[tokio::test]
+async fn an_import_waits_for_a_write_lock_another_connection_holds_instead_of_failing() {
+    use sqlx::Connection;
+    let source = app_with_history().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = export_to(&source, dir.path()).await;
+    let target = TestApp::spawn().await;
+    // Another writer holds the lock the import's writes need: on SQLite the database's one
+    // write lock (an import's transaction reads before it writes, and SQLite refuses a
+    // transaction that has read the lock at once instead of letting it wait), on Postgres
+    // the counters.
+    let mut postgres_holder = None;
+    let mut sqlite_holder = None;
+    if target.db.is_postgres() {
+        let mut connection = sqlx::PgConnection::connect(&target.db.url).await.unwrap();
+        for statement in ["BEGIN", "LOCK TABLE link_counters IN EXCLUSIVE MODE"] {
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+        postgres_holder = Some(connection);
+    } else {
+        let mut connection = sqlx::SqliteConnection::connect(&target.db.url)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+        sqlite_holder = Some(connection);
+    }
+
+    let mut import = Command::new(BIN)
+        .args(["import", "jsonl", path.to_str().unwrap(), "--org", "acme"])
+        .env("DATABASE_URL", &target.db.url)
+        .env("OPENPXL_DEFAULT_DOMAIN", DEFAULT_DOMAIN)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run openpxl");
+    // The lock is held for two seconds: the import must still be waiting when it is let go.
+    let held_until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::time::Instant::now() < held_until {
+        if import.try_wait().unwrap().is_some() {
+            let output = import.wait_with_output().unwrap();
+            panic!(
+                "the import ended while another connection held the lock: {}",
+                text(&output.stderr)
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    if let Some(mut connection) = postgres_holder {
+        sqlx::query("ROLLBACK")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    }
+    if let Some(mut connection) = sqlite_holder {
+        sqlx::query("ROLLBACK")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    }
+
+    let output = tokio::task::spawn_blocking(move || import.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("created 2 links with 4 clicks"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(link_of(&target, "a").await["data"]["clicks"], 3);
+}
