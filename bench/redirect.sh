@@ -31,6 +31,8 @@ UA="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Ge
 
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y wrk >/dev/null; }
 command -v sqlite3 >/dev/null || { echo "installing sqlite3"; apt-get install -y sqlite3 >/dev/null; }
+command -v gawk >/dev/null || { echo "installing gawk"; apt-get install -y gawk >/dev/null; }
+[ "$ROUNDS" -ge 1 ] || { echo "ROUNDS must be at least 1" >&2; exit 1; }
 
 # OPENPXL_BIN / CEILING_BIN run given binaries instead (A/B runs against an older build).
 if [ -z "${OPENPXL_BIN:-}" ] || [ -z "${CEILING_BIN:-}" ]; then
@@ -194,9 +196,10 @@ fi
 # whole_p99 FILES...: the p99 of the rounds' requests together, from each round's request
 # count and upper tail (random_route.lua's "tail" lines): the least latency L for which the
 # requests slower than L are at most 1 % of all (a round's share above L read off its tail
-# at 0.1-percentile steps, rounded up).
+# at 0.1-percentile steps, rounded up; below its 95th percentile a round counts as all
+# above L). GNU awk (asorti).
 whole_p99() {
-  awk '
+  gawk '
     /requests in/ { n[FILENAME] = $1; total += $1 }
     $1 == "tail" { p[FILENAME, ++k[FILENAME]] = $2; v[FILENAME, k[FILENAME]] = $3; cand[$3] = 1 }
     END {
@@ -204,7 +207,7 @@ whole_p99() {
       for (c = 1; c <= m; c++) {
         L = sorted[c] + 0; above = 0
         for (f in n) {
-          below = 95
+          below = 0
           for (j = 1; j <= k[f]; j++) if (v[f, j] <= L && p[f, j] > below) below = p[f, j]
           above += n[f] * (100 - below) / 100
         }
@@ -222,7 +225,9 @@ for name in $TARGETS; do
   for round in $(seq 1 "$ROUNDS"); do
     f="$WORK/$name.$round.txt"
     reqs=$(( reqs + $(awk '/requests in/ {print $1}' "$f") ))
-    secs=$(awk -v s="$secs" '/requests in/ {sub(/s,$/, "", $4); print s + $4}' "$f")
+    # wrk says "requests in 5.01s," (or "1.00m," from a minute on)
+    secs=$(awk -v s="$secs" '/requests in/ {
+      t = $4; sub(/,$/, "", t); n = t + 0; if (t ~ /m$/) n *= 60; print s + n }' "$f")
     p50s="$p50s $(in_ms "$(awk '$1 == "50%" {print $2}' "$f")")"
     p99s="$p99s $(in_ms "$(awk '$1 == "99%" {print $2}' "$f")")"
   done

@@ -24,6 +24,8 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         );
     }
     let store = Store::open(args.database.database_url.expose(), Pools::for_command()).await?;
+    // The links' `clicks` come from their counters: fold what a stopped server left.
+    store.fold_left_pending().await;
     let exported = export(&store, &args).await;
     store.close().await;
     let (totals, written) = exported?;

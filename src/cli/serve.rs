@@ -17,6 +17,9 @@ const STORE_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub async fn run(args: ServeArgs, log_format: LogFormat) -> anyhow::Result<()> {
     let settings = Settings::from_args(&args)?;
     let store = Store::open(args.database.database_url.expose(), settings.pools).await?;
+    // Counts a stopped instance left pending (a SIGKILL, a restored backup) are in the
+    // counters before the first request reads them.
+    store.fold_left_pending().await;
     if let Some(first) = bootstrap::first_start(&store, &args.bootstrap).await? {
         let banner = first.banner(&format!("http://{}", settings.default_domain));
         print_banner(&banner, log_format);

@@ -198,6 +198,15 @@ impl Store {
         self.bulk.is_some() || self.recorder.is_some()
     }
 
+    /// Before the counters are read or served: folds what a stopped instance left pending
+    /// (rows another instance's fold holds are left to it). A failure is only logged:
+    /// the counts stay pending for the next fold.
+    pub async fn fold_left_pending(&self) {
+        if let Err(error) = self.fold_link_counts(Fold::Unclaimed).await {
+            tracing::warn!(%error, "could not fold the click counts left pending; they stay pending");
+        }
+    }
+
     /// Moves the pending counts `fold` takes into `link_counters`; how many links it
     /// updated. Safe with several instances folding at once: each pending row is taken by
     /// one of them (a row another fold deleted first is skipped), and counters are updated
