@@ -63,6 +63,27 @@ fn add_packed(packed: &[u8], sums: &mut HashMap<i64, Counter>) -> Result<(), sql
     Ok(())
 }
 
+/// Adds up the packed rows a fold takes, yielding between rows: a fold under load adds up
+/// a row per batch on a worker that visits share.
+async fn add_up_packed(
+    mut rows: impl futures_util::Stream<Item = Result<Vec<u8>, sqlx::Error>> + Unpin,
+    sums: &mut HashMap<i64, Counter>,
+) -> Result<(), sqlx::Error> {
+    while let Some(counts) = rows.try_next().await? {
+        add_packed(&counts, sums)?;
+        tokio::task::yield_now().await;
+    }
+    Ok(())
+}
+
+/// A fold's sums in link order, the order every fold updates counters in (so two folds
+/// never wait for each other in a circle).
+fn in_link_order(sums: HashMap<i64, Counter>) -> Vec<(i64, Counter)> {
+    let mut sums: Vec<(i64, Counter)> = sums.into_iter().collect();
+    sums.sort_unstable_by_key(|(link_id, _)| *link_id);
+    sums
+}
+
 /// A pending row of arrays (migration 0020): links, their organizations, clicks and last
 /// clicks, one element per link.
 type ArrayRow = (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>);
@@ -172,8 +193,7 @@ async fn add_sums(
     if sums.is_empty() {
         return Ok(0);
     }
-    let mut sums: Vec<(i64, Counter)> = sums.into_iter().collect();
-    sums.sort_unstable_by_key(|(link_id, _)| *link_id);
+    let sums = in_link_order(sums);
     let column = |value: fn(&(i64, Counter)) -> i64| sums.iter().map(value).collect::<Vec<_>>();
     let added = sqlx::query(
         "INSERT INTO link_counters (link_id, org_id, clicks, last_click_at) \
@@ -232,13 +252,8 @@ impl Store {
             for row in legacy {
                 add_arrays(row, &mut sums)?;
             }
-            let mut rows = sqlx::query_scalar::<_, Vec<u8>>(packed).fetch(&mut **tx);
-            while let Some(counts) = rows.try_next().await? {
-                add_packed(&counts, &mut sums)?;
-                // A fold under load adds up a row per batch: let visits run in between.
-                tokio::task::yield_now().await;
-            }
-            drop(rows);
+            let rows = sqlx::query_scalar::<_, Vec<u8>>(packed).fetch(&mut **tx);
+            add_up_packed(rows, &mut sums).await?;
             add_sums(tx, sums).await
         })
         .await
@@ -260,13 +275,9 @@ async fn fold_sqlite(recorder: &AnyPool) -> Result<u64, sqlx::Error> {
     }
     in_transaction(recorder, async |tx| {
         let mut sums = HashMap::new();
-        let mut rows = sqlx::query_scalar::<_, Vec<u8>>(&TAKE_ALL_PACKED).fetch(&mut **tx);
-        while let Some(counts) = rows.try_next().await? {
-            add_packed(&counts, &mut sums)?;
-        }
-        drop(rows);
-        let mut sums: Vec<(i64, Counter)> = sums.into_iter().collect();
-        sums.sort_unstable_by_key(|(link_id, _)| *link_id);
+        let rows = sqlx::query_scalar::<_, Vec<u8>>(&TAKE_ALL_PACKED).fetch(&mut **tx);
+        add_up_packed(rows, &mut sums).await?;
+        let sums = in_link_order(sums);
         add_to_counters_in(tx, Backend::Sqlite, &sums).await?;
         Ok(sums.len() as u64)
     })
