@@ -4,6 +4,8 @@
 //! redirect reads it, and the API, the dashboard and the CLI tell it about changes.
 
 pub mod invalidation;
+mod ready_location;
 pub mod resolver;
 
+pub use ready_location::ReadyLocation;
 pub use resolver::{CacheStats, LinkResolver, RedirectTarget, Targeted, copy_of, location_header};

@@ -35,7 +35,7 @@ use axum::{
 
 use crate::{
     clicks::{ClickEvent, Outcome},
-    link_cache::{RedirectTarget, copy_of, location_header},
+    link_cache::{RedirectTarget, location_header},
     links::{Host, Route},
     metrics::RedirectOutcome,
     state::AppState,
@@ -103,7 +103,7 @@ async fn serve_visit(
     }
     // The owner may let link-preview crawlers see a protected link's card.
     let previewing = visitor == Visitor::PreviewCrawler && target.password_preview;
-    if target.password_hash.is_some() && !previewing {
+    if target.protected && !previewing {
         return Box::pin(turn_away(
             state,
             &target,
@@ -251,10 +251,12 @@ fn location_of(
     {
         return Some((Outcome::from(choice), chosen?));
     }
-    let location = match (query, &target.location) {
-        (None, Some(ready)) => copy_of(ready),
-        (query, _) => location_header(&destination::location(&target.destination, query))?,
+    let ready = match (query, &target.location) {
+        (None, Some(ready)) => ready.header(),
+        _ => None,
     };
+    let location =
+        ready.or_else(|| location_header(&destination::location(&target.destination, query)))?;
     Some((Outcome::Destination, location))
 }
 
@@ -309,7 +311,7 @@ fn answer(
 ) -> (RedirectOutcome, Response) {
     match visitor {
         Visitor::PreviewCrawler => (RedirectOutcome::Preview, pages::preview(target)),
-        Visitor::Human if target.consent || target.favicon.is_some() => (
+        Visitor::Human if target.consent || target.has_favicon => (
             RedirectOutcome::Interstitial,
             pages::interstitial(
                 target,
