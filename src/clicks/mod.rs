@@ -3,6 +3,7 @@
 //! and the batching [`ClickRecorder`] that writes it, with the fold of link counters
 //! beside it ([`counts`]).
 
+mod backlog;
 pub mod counts;
 mod enrich;
 mod event;

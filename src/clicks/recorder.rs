@@ -15,6 +15,10 @@
 //!   click buffer, `max_pending`: redirects go on from the cache until it is full.
 //! - **Back-pressure, not loss.** Beyond the bound, the redirect handler waits for room
 //!   instead of dropping the click.
+//! - **Woken by the batch, not the click.** A visit hands its click over without waking
+//!   the recorder, unless the click is the first of an empty backlog, completes a batch or
+//!   fills the backlog ([`Backlog::wakes_recorder`]); otherwise the recorder sleeps until
+//!   the oldest click's `flush_interval` is up.
 //! - **Flush.** [`ClickRecorder::flush`] returns once every event sent before it is
 //!   written: graceful shutdown uses it, and so do tests, instead of sleeping.
 
@@ -22,18 +26,23 @@ use std::{
     collections::{HashMap, VecDeque},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
     time::Duration,
 };
 
 use tokio::{
-    sync::{Notify, mpsc, oneshot},
+    sync::{
+        mpsc::{self, error::TryRecvError},
+        oneshot,
+    },
     task::JoinHandle,
     time::{Instant, sleep_until},
 };
 
-use super::{counts::CountFolder, enrich::Enricher, event::ClickEvent, visitor::new_salt};
+use super::{
+    backlog::Backlog, counts::CountFolder, enrich::Enricher, event::ClickEvent, visitor::new_salt,
+};
 use crate::{
     metrics::RecorderMetrics,
     store::{ClickRow, Store, is_about_the_data},
@@ -99,66 +108,6 @@ enum Command {
     Flush(oneshot::Sender<()>),
 }
 
-/// Counts every click from hand-over to commit and bounds how many there may be.
-#[derive(Debug)]
-struct Backlog {
-    in_memory: AtomicUsize,
-    limit: AtomicUsize,
-    room: Notify,
-}
-
-impl Backlog {
-    /// Takes a place if there is one.
-    fn try_enter(&self) -> bool {
-        let limit = self.limit.load(Ordering::Relaxed);
-        let mut current = self.in_memory.load(Ordering::Relaxed);
-        loop {
-            if current >= limit {
-                return false;
-            }
-            match self.in_memory.compare_exchange_weak(
-                current,
-                current + 1,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => current = actual,
-            }
-        }
-    }
-
-    /// Waits for a place.
-    async fn enter(&self) {
-        loop {
-            let room = self.room.notified();
-            tokio::pin!(room);
-            room.as_mut().enable();
-            if self.try_enter() {
-                return;
-            }
-            room.await;
-        }
-    }
-
-    /// Frees `count` places (their clicks are committed, refused, or never sent).
-    fn leave(&self, count: usize) {
-        self.in_memory.fetch_sub(count, Ordering::AcqRel);
-        self.room.notify_waiters();
-    }
-
-    fn set_limit(&self, limit: usize) {
-        let old = self.limit.swap(limit, Ordering::Relaxed);
-        if limit > old {
-            self.room.notify_waiters();
-        }
-    }
-
-    fn is_full(&self) -> bool {
-        self.in_memory.load(Ordering::Relaxed) >= self.limit.load(Ordering::Relaxed)
-    }
-}
-
 /// The largest batch after which the counters are folded at once when nothing else is
 /// pending: up to 10,000 clicks a second at the default flush interval.
 const SOON_FOLDED_BATCH: usize = 1_000;
@@ -176,9 +125,35 @@ struct Counters {
 /// The handle request handlers use; cheap to clone.
 #[derive(Clone)]
 pub struct ClickRecorder {
-    commands: mpsc::UnboundedSender<Command>,
+    inbox: Arc<Inbox>,
     backlog: Arc<Backlog>,
     counters: Arc<Counters>,
+}
+
+/// The sending end of the recorder's channel, shared by every handle. Sending does not
+/// wake the recorder by itself ([`Backlog::wakes_recorder`] says when a click does). When
+/// the last handle is dropped, the channel is closed first and the recorder woken, so
+/// that it finds it closed, writes what it holds and ends.
+struct Inbox {
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    backlog: Arc<Backlog>,
+}
+
+impl Inbox {
+    /// Sends a command; `Err` (the command dropped) once the recorder has stopped.
+    fn send(&self, command: Command) -> Result<(), ()> {
+        match &self.commands {
+            Some(commands) => commands.send(command).map_err(drop),
+            None => Err(()),
+        }
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        self.commands.take();
+        self.backlog.news.notify_one();
+    }
 }
 
 impl ClickRecorder {
@@ -190,12 +165,11 @@ impl ClickRecorder {
         metrics: Option<RecorderMetrics>,
     ) -> (Self, JoinHandle<()>) {
         let (commands, inbox) = mpsc::unbounded_channel();
-        let backlog = Arc::new(Backlog {
-            in_memory: AtomicUsize::new(0),
+        let backlog = Arc::new(Backlog::new(
             // Until a rate is measured, the floor: the bound holds from the first click.
-            limit: AtomicUsize::new(config.min_backlog.clamp(1, config.max_pending.max(1))),
-            room: Notify::new(),
-        });
+            config.min_backlog.clamp(1, config.max_pending.max(1)),
+            config.batch_size,
+        ));
         let counters = Arc::new(Counters::default());
         let folder = store
             .folds_link_counts()
@@ -219,7 +193,10 @@ impl ClickRecorder {
         };
         (
             Self {
-                commands,
+                inbox: Arc::new(Inbox {
+                    commands: Some(commands),
+                    backlog: backlog.clone(),
+                }),
                 backlog,
                 counters,
             },
@@ -229,27 +206,31 @@ impl ClickRecorder {
 
     /// Hands a click to the recorder, waiting for room if the backlog is at its bound.
     pub async fn record(&self, event: ClickEvent) {
-        self.backlog.enter().await;
-        self.send(event);
+        let count = self.backlog.enter().await;
+        self.send(event, count);
     }
 
     /// Hands a click over if there is room right now; gives it back when the backlog is at
     /// its bound, for [`Self::record`] to wait with.
     pub fn try_record(&self, event: ClickEvent) -> Option<ClickEvent> {
-        if !self.backlog.try_enter() {
+        let Some(count) = self.backlog.try_enter() else {
             return Some(event);
-        }
-        self.send(event);
+        };
+        self.send(event, count);
         None
     }
 
-    fn send(&self, event: ClickEvent) {
-        if self.commands.send(Command::Click(event)).is_err() {
+    /// Sends a click that took a place in the backlog, which made it `count` long.
+    fn send(&self, event: ClickEvent, count: usize) {
+        if self.inbox.send(Command::Click(event)).is_err() {
             self.backlog.leave(1);
             tracing::error!("click recorder has stopped; a click was not recorded");
             return;
         }
         self.counters.received.fetch_add(1, Ordering::Relaxed);
+        if self.backlog.wakes_recorder(count) {
+            self.backlog.news.notify_one();
+        }
     }
 
     /// Waits until every click handed over before this call has been written, and its
@@ -257,7 +238,8 @@ impl ClickRecorder {
     /// warning in the log, and a later fold adds them).
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();
-        if self.commands.send(Command::Flush(done)).is_ok() {
+        if self.inbox.send(Command::Flush(done)).is_ok() {
+            self.backlog.news.notify_one();
             written.await.ok();
         }
     }
@@ -305,22 +287,15 @@ struct Worker {
 }
 
 impl Worker {
+    /// The recorder's loop: takes what the channel holds, writes when a write is due, and
+    /// otherwise sleeps until the oldest click's flush interval is up, a retry is due or a
+    /// click or flush wakes it ([`Backlog::wakes_recorder`]).
     async fn run(mut self) {
         let mut inbox_open = true;
         let mut backoff = MIN_BACKOFF;
         let mut retry_at: Option<Instant> = None;
         loop {
-            let wake_at = self.next_write_at(retry_at);
-            tokio::select! {
-                command = self.inbox.recv(), if inbox_open => match command {
-                    Some(command) => self.accept(command),
-                    None => inbox_open = false,
-                },
-                () = sleep_until(wake_at.unwrap_or_else(Instant::now)), if wake_at.is_some() => {}
-            }
-            while let Ok(command) = self.inbox.try_recv() {
-                self.accept(command);
-            }
+            inbox_open &= self.take_inbox();
             let now = Instant::now();
             if self.write_due(now, inbox_open) && retry_at.is_none_or(|at| now >= at) {
                 match self.write_batch().await {
@@ -343,6 +318,8 @@ impl Worker {
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                     }
                 }
+                // What came in meanwhile is taken before deciding to sleep.
+                continue;
             }
             if self.pending.is_empty() {
                 self.fold_counts(inbox_open).await;
@@ -352,6 +329,22 @@ impl Worker {
                 if !inbox_open {
                     break;
                 }
+            }
+            let wake_at = self.next_write_at(retry_at);
+            tokio::select! {
+                () = self.backlog.news.notified() => {}
+                () = sleep_until(wake_at.unwrap_or_else(Instant::now)), if wake_at.is_some() => {}
+            }
+        }
+    }
+
+    /// Takes every command the channel holds; whether it is still open.
+    fn take_inbox(&mut self) -> bool {
+        loop {
+            match self.inbox.try_recv() {
+                Ok(command) => self.accept(command),
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => return false,
             }
         }
     }
@@ -391,12 +384,9 @@ impl Worker {
                 .is_some_and(|t| now >= t + self.config.flush_interval)
     }
 
-    /// The most clicks a batch takes: a full batch, or half the backlog's bound, so that
-    /// while one half is being written the other half can fill and visitors need not wait
-    /// for the write.
+    /// The most clicks a batch takes ([`Backlog::batch_limit`]).
     fn batch_limit(&self) -> usize {
-        let half = self.backlog.limit.load(Ordering::Relaxed) / 2;
-        self.config.batch_size.min(half).max(1)
+        self.backlog.batch_limit()
     }
 
     /// When the loop must wake up without news from the inbox.
@@ -557,29 +547,5 @@ mod tests {
             ..RecorderConfig::default()
         };
         assert_eq!(backlog_limit(&tiny, 40_000.0), 10);
-    }
-
-    #[tokio::test]
-    async fn a_full_backlog_admits_again_once_room_is_made() {
-        let backlog = Arc::new(Backlog {
-            in_memory: AtomicUsize::new(0),
-            limit: AtomicUsize::new(2),
-            room: Notify::new(),
-        });
-        assert!(backlog.try_enter());
-        assert!(backlog.try_enter());
-        assert!(!backlog.try_enter());
-        let waiting = tokio::spawn({
-            let backlog = backlog.clone();
-            async move { backlog.enter().await }
-        });
-        tokio::task::yield_now().await;
-        assert!(!waiting.is_finished());
-        backlog.leave(1);
-        tokio::time::timeout(Duration::from_secs(5), waiting)
-            .await
-            .expect("the waiting click got a place")
-            .unwrap();
-        assert_eq!(backlog.in_memory.load(Ordering::Relaxed), 2);
     }
 }
