@@ -73,7 +73,9 @@ impl Backlog {
     /// Whether the click that made the backlog `count` long must wake the recorder: the
     /// first (it starts the flush interval's clock), every batch's worth, and the one
     /// that fills the backlog. Each count is reached by exactly one click (places are
-    /// taken one at a time), so none of these is missed.
+    /// taken one at a time), so none of these is missed. A click takes its place before it
+    /// is sent, so one may reach the channel just after the recorder last looked; the
+    /// recorder looks again within a flush interval while the backlog counts any.
     pub(super) fn wakes_recorder(&self, count: usize) -> bool {
         count == 1
             || count.is_multiple_of(self.batch_limit())

@@ -392,7 +392,11 @@ impl Worker {
     /// When the loop must wake up without news from the inbox.
     fn next_write_at(&self, retry_at: Option<Instant>) -> Option<Instant> {
         if self.pending.is_empty() {
-            return None;
+            return in_flight_check(
+                self.backlog.in_memory.load(Ordering::Acquire),
+                Instant::now(),
+                self.config.flush_interval,
+            );
         }
         if let Some(at) = retry_at {
             return Some(at);
@@ -522,6 +526,15 @@ impl Worker {
     }
 }
 
+/// With nothing pending, when to look at the channel again although nothing woke the
+/// recorder: never while the backlog is empty (the next click wakes it), within a flush
+/// interval while it counts clicks (`in_memory`). Those clicks took their place before
+/// the recorder last looked at the channel and were sent after it; the one that made the
+/// backlog one long woke it long before, so none of them wakes it now.
+fn in_flight_check(in_memory: usize, now: Instant, flush_interval: Duration) -> Option<Instant> {
+    (in_memory > 0).then(|| now + flush_interval)
+}
+
 /// How many clicks may wait while writes succeed at `rate` clicks a second: what the
 /// recorder writes in `max_backlog_time`, at least `min_backlog`, at most the buffer.
 fn backlog_limit(config: &RecorderConfig, rate: f64) -> usize {
@@ -535,6 +548,14 @@ fn backlog_limit(config: &RecorderConfig, rate: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_idle_recorder_looks_again_within_a_flush_interval_while_clicks_are_in_flight() {
+        let now = Instant::now();
+        let interval = Duration::from_millis(100);
+        assert_eq!(in_flight_check(0, now, interval), None);
+        assert_eq!(in_flight_check(3, now, interval), Some(now + interval));
+    }
 
     #[test]
     fn the_backlog_holds_a_quarter_second_of_writing_within_its_bounds() {
