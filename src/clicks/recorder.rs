@@ -375,18 +375,13 @@ impl Worker {
         if self.pending.is_empty() {
             return false;
         }
-        self.pending.len() >= self.batch_limit()
+        self.pending.len() >= self.backlog.batch_limit()
             || self.backlog.is_full()
             || !self.waiters.is_empty()
             || !inbox_open
             || self
                 .oldest_since
                 .is_some_and(|t| now >= t + self.config.flush_interval)
-    }
-
-    /// The most clicks a batch takes ([`Backlog::batch_limit`]).
-    fn batch_limit(&self) -> usize {
-        self.backlog.batch_limit()
     }
 
     /// When the loop must wake up without news from the inbox.
@@ -433,7 +428,7 @@ impl Worker {
     /// row if the database refuses the batch for its data.
     async fn write_oldest(&mut self) -> Result<(), sqlx::Error> {
         let started = Instant::now();
-        let count = self.pending.len().min(self.batch_limit());
+        let count = self.pending.len().min(self.backlog.batch_limit());
         let mut rows = Vec::with_capacity(count);
         for index in 0..count {
             let day = utc_day(self.pending[index].at);

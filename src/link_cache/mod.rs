@@ -8,4 +8,4 @@ mod ready_location;
 pub mod resolver;
 
 pub use ready_location::ReadyLocation;
-pub use resolver::{CacheStats, LinkResolver, RedirectTarget, Targeted, copy_of, location_header};
+pub use resolver::{CacheStats, LinkResolver, RedirectTarget, Targeted, location_header};

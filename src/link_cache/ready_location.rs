@@ -23,7 +23,9 @@ impl ReadyLocation {
     }
 
     /// A visit's own copy, as a header value (`None` cannot happen: the bytes were a valid
-    /// value when made).
+    /// value when made). A copy, not a shared clone: a clone would count references to
+    /// the cached bytes, a write to memory every visit of the link shares from every core;
+    /// copying a few dozen bytes costs less.
     pub fn header(&self) -> Option<HeaderValue> {
         HeaderValue::from_bytes(&self.0).ok()
     }

@@ -89,13 +89,13 @@ pub struct RedirectTarget {
 #[derive(Debug)]
 pub struct Targeted {
     pub targeting: Targeting,
-    pub rule_locations: Vec<Option<HeaderValue>>,
-    pub variant_locations: Vec<Option<HeaderValue>>,
+    pub rule_locations: Vec<Option<ReadyLocation>>,
+    pub variant_locations: Vec<Option<ReadyLocation>>,
 }
 
 impl Targeted {
     fn new(targeting: Targeting) -> Self {
-        let ready = |urls: &[Url]| urls.iter().map(location_header).collect();
+        let ready = |urls: &[Url]| urls.iter().map(ReadyLocation::of).collect();
         Self {
             rule_locations: ready(&targeting.rule_destinations),
             variant_locations: ready(&targeting.variant_destinations),
@@ -144,13 +144,6 @@ impl RedirectTarget {
 /// are slashes, its host is normalized, so every client reads it the same way.
 pub fn location_header(url: &Url) -> Option<HeaderValue> {
     HeaderValue::from_str(url.as_str()).ok()
-}
-
-/// A visit's own copy of a ready `Location` header. A clone would share the cached
-/// bytes and count references to them, a write to memory every visit of the link shares
-/// (from every core); copying a few dozen bytes costs less.
-pub fn copy_of(ready: &HeaderValue) -> HeaderValue {
-    HeaderValue::from_bytes(ready.as_bytes()).unwrap_or_else(|_| ready.clone())
 }
 
 #[derive(Clone)]

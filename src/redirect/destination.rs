@@ -2,7 +2,24 @@
 //! in. The destination's own parameters win on a conflict; the others are appended in the
 //! order the visitor sent them. The result is the parsed URL's serialization.
 
+use axum::http::HeaderValue;
 use url::Url;
+
+use crate::link_cache::{ReadyLocation, location_header};
+
+/// The `Location` header of a visit to `destination`: its ready bytes (made when the link
+/// was cached) when the visit has no query, else the destination with the query merged.
+pub fn location_header_for(
+    destination: &Url,
+    ready: Option<&ReadyLocation>,
+    visit_query: Option<&str>,
+) -> Option<HeaderValue> {
+    let ready = match (visit_query, ready) {
+        (None, Some(ready)) => ready.header(),
+        _ => None,
+    };
+    ready.or_else(|| location_header(&location(destination, visit_query)))
+}
 
 /// The `Location` for a visit with `visit_query` (the short URL's raw query, if any).
 pub fn location(destination: &Url, visit_query: Option<&str>) -> Url {
@@ -24,6 +41,25 @@ pub fn location(destination: &Url, visit_query: Option<&str>) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visit_without_a_query_gets_the_ready_bytes_and_one_with_a_query_the_merge() {
+        let destination = Url::parse("https://example.com/a?x=1").unwrap();
+        let ready = ReadyLocation::of(&destination).unwrap();
+        let header = |ready, query| {
+            location_header_for(&destination, ready, query)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(header(Some(&ready), None), "https://example.com/a?x=1");
+        assert_eq!(header(None, None), "https://example.com/a?x=1");
+        assert_eq!(
+            header(Some(&ready), Some("x=2&utm_source=mail")),
+            "https://example.com/a?x=1&utm_source=mail"
+        );
+    }
 
     fn merge(destination: &str, query: Option<&str>) -> String {
         location(&Url::parse(destination).unwrap(), query).into()

@@ -35,7 +35,7 @@ use axum::{
 
 use crate::{
     clicks::{ClickEvent, Outcome},
-    link_cache::{RedirectTarget, location_header},
+    link_cache::RedirectTarget,
     links::{Host, Route},
     metrics::RedirectOutcome,
     state::AppState,
@@ -251,12 +251,8 @@ fn location_of(
     {
         return Some((Outcome::from(choice), chosen?));
     }
-    let ready = match (query, &target.location) {
-        (None, Some(ready)) => ready.header(),
-        _ => None,
-    };
     let location =
-        ready.or_else(|| location_header(&destination::location(&target.destination, query)))?;
+        destination::location_header_for(&target.destination, target.location.as_ref(), query)?;
     Some((Outcome::Destination, location))
 }
 
@@ -329,7 +325,7 @@ fn expired(target: &RedirectTarget, query: Option<&str>) -> (RedirectOutcome, Re
     let response = target
         .expired_destination
         .as_ref()
-        .and_then(|url| location_header(&destination::location(url, query)))
+        .and_then(|url| destination::location_header_for(url, None, query))
         .map_or_else(pages::gone, found);
     (RedirectOutcome::Expired, response)
 }

@@ -15,7 +15,7 @@ use quick_cache::sync::Cache;
 use super::{client_ip, destination, text};
 use crate::{
     clicks::{first_language, user_agent::software},
-    link_cache::{Targeted, copy_of, location_header},
+    link_cache::Targeted,
     links::targeting::{Choice, Families, Visit},
     state::AppState,
 };
@@ -80,9 +80,8 @@ pub fn location(
             targeted.variant_locations.get(index)?,
         ),
     };
-    let location = match (query, ready) {
-        (None, Some(ready)) => Some(copy_of(ready)),
-        (query, _) => location_header(&destination::location(url, query)),
-    };
-    Some((choice, location))
+    Some((
+        choice,
+        destination::location_header_for(url, ready.as_ref(), query),
+    ))
 }
