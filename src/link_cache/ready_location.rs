@@ -8,10 +8,10 @@ use smallvec::SmallVec;
 use url::Url;
 
 /// Destinations up to this many bytes are kept inline; longer ones in a block of their own.
-const INLINE_BYTES: usize = 96;
+pub(super) const INLINE_BYTES: usize = 96;
 
 /// The bytes of a valid `Location` value.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ReadyLocation(SmallVec<[u8; INLINE_BYTES]>);
 
 impl ReadyLocation {
@@ -29,6 +29,11 @@ impl ReadyLocation {
     pub fn header(&self) -> Option<HeaderValue> {
         HeaderValue::from_bytes(&self.0).ok()
     }
+
+    /// Whether the bytes are inside the value itself (a clone allocates nothing).
+    pub fn is_inline(&self) -> bool {
+        !self.0.spilled()
+    }
 }
 
 #[cfg(test)]
@@ -43,7 +48,7 @@ mod tests {
         ] {
             let url = Url::parse(&text).unwrap();
             let ready = ReadyLocation::of(&url).unwrap();
-            assert_eq!(ready.0.spilled(), !inline, "{text}");
+            assert_eq!(ready.is_inline(), inline, "{text}");
             assert_eq!(ready.header().unwrap().as_bytes(), url.as_str().as_bytes());
         }
     }

@@ -7,6 +7,9 @@
 //! Concurrent misses of one key wait for a single query. A load that raced with an
 //! invalidation is answered but not cached, so the cache never keeps a stale link. An expired
 //! entry is still served when the database cannot be reached to refresh it (stale-if-error).
+//!
+//! A plain link ([`PlainLink`]) is also kept in a second cache, as its hot fields alone, for
+//! the redirect's fastest path; it is filled wherever the first is and forgotten with it.
 
 use std::{
     hash::{Hash, Hasher},
@@ -22,7 +25,7 @@ use compact_str::CompactString;
 use quick_cache::{Equivalent, sync::Cache};
 use url::Url;
 
-use super::ReadyLocation;
+use super::{PlainLink, ReadyLocation};
 use crate::{
     links::{ShortLink, targeting::Targeting},
     store::Store,
@@ -211,6 +214,8 @@ impl Equivalent<LinkKey> for KeyRef<'_> {
 pub struct LinkResolver {
     store: Store,
     links: Cache<LinkKey, Entry>,
+    /// The plain links among `links`, by the same key, without their `Arc`.
+    plain: Cache<LinkKey, PlainLink>,
     /// Whether a host is a custom domain of some organization.
     hosts: Cache<String, (bool, Instant)>,
     /// Bumped by every invalidation; a load that saw it change does not cache its result.
@@ -241,6 +246,7 @@ impl LinkResolver {
         Self {
             store,
             links: Cache::new(capacity.max(16)),
+            plain: Cache::new(capacity.max(16)),
             hosts: Cache::new(10_000),
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
@@ -296,12 +302,14 @@ impl LinkResolver {
             expires: Instant::now() + ttl,
         };
         if self.generation.load(Ordering::Acquire) == generation {
+            self.keep_plain(domain, route, &entry);
             match guard {
                 Some(guard) => {
                     guard.insert(entry).ok();
                 }
                 None => self.links.insert(LinkKey::new(domain, route), entry),
             }
+            self.forget_if_changed_since(generation, domain, route);
         }
         Ok(target)
     }
@@ -320,6 +328,38 @@ impl LinkResolver {
         known
     }
 
+    /// The plain link at `domain`/`route`, if the cache has it (see [`PlainLink`]): a miss
+    /// says nothing (the link may be anything, or unknown); ask [`Self::cached`] next.
+    pub fn cached_plain(&self, domain: &str, route: &str) -> Option<PlainLink> {
+        let plain = self
+            .plain
+            .get(&KeyRef(domain, route))
+            .filter(|plain| plain.expires > Instant::now())?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(plain)
+    }
+
+    /// Keeps `entry`'s link in the plain links' cache too, if it is one.
+    fn keep_plain(&self, domain: &str, route: &str, entry: &Entry) {
+        let plain = entry.target.as_deref();
+        if let Some(plain) = plain.and_then(|target| PlainLink::of(target, entry.expires)) {
+            self.plain.insert(LinkKey::new(domain, route), plain);
+        }
+    }
+
+    /// Forgets what a load just cached if an invalidation came between its check of the
+    /// generation and its inserts (the invalidation's own removal may have come first).
+    fn forget_if_changed_since(&self, generation: u64, domain: &str, route: &str) {
+        if self.generation.load(Ordering::Acquire) != generation {
+            self.forget(domain, route);
+        }
+    }
+
+    fn forget(&self, domain: &str, route: &str) {
+        self.plain.remove(&KeyRef(domain, route));
+        self.links.remove(&KeyRef(domain, route));
+    }
+
     /// Loads the most recently created live links, up to the cache's capacity, so that a
     /// fresh instance does not send its first visits of every link to the database.
     pub async fn warm(&self) -> Result<usize, sqlx::Error> {
@@ -333,7 +373,12 @@ impl LinkResolver {
             }
             let key = LinkKey::new(&link.domain, &link.route);
             if let Some(target) = RedirectTarget::from_link(link) {
-                self.links.insert(key, Entry::new(Some(Arc::new(target))));
+                let entry = Entry::new(Some(Arc::new(target)));
+                let (domain, route) = key.parts();
+                self.keep_plain(domain, route, &entry);
+                self.links.insert(key.clone(), entry);
+                let (domain, route) = key.parts();
+                self.forget_if_changed_since(generation, domain, route);
                 loaded += 1;
             }
         }
@@ -374,13 +419,14 @@ impl LinkResolver {
     pub fn invalidate(&self, key: &str) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Some((domain, route)) = key.split_once('/') {
-            self.links.remove(&KeyRef(domain, route));
+            self.forget(domain, route);
         }
     }
 
     /// Forgets everything (a change we may have missed, or a domain added).
     pub fn invalidate_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        self.plain.clear();
         self.links.clear();
         self.hosts.clear();
     }

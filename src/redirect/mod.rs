@@ -3,7 +3,9 @@
 //! The `Host` header picks the domain; the link comes from the in-process cache
 //! ([`crate::link_cache`]); the answer is a 302 (or a page); the click is handed to the
 //! recorder's channel and the visitor never waits for a database write. [`serve`] is its
-//! steps in order: [`resolve_target`], [`click_event`], [`hand_over`], [`answer`]. Visits
+//! steps in order: [`resolve_target`], [`click_event`], [`hand_over`], [`answer`]; a visit
+//! of a plain link without a query (most visits) is the short way of the same,
+//! [`follow_plain`], from the cache's copy of the link's hot fields. Visits
 //! come through [`shortcut`], before the router, except those the router must see first
 //! (routes it has of its own, percent-encoded routes), which come through [`visit`].
 //!
@@ -22,6 +24,7 @@ mod targeting;
 pub mod unlock;
 
 use std::{
+    borrow::Cow,
     net::{IpAddr, SocketAddr},
     sync::Arc,
     time::Instant,
@@ -35,7 +38,7 @@ use axum::{
 
 use crate::{
     clicks::{ClickEvent, Outcome},
-    link_cache::RedirectTarget,
+    link_cache::{PlainLink, RedirectTarget},
     links::{Host, Route},
     metrics::RedirectOutcome,
     state::AppState,
@@ -82,8 +85,8 @@ async fn serve_visit(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> (RedirectOutcome, Response) {
-    let target = match resolve_target(state, route, headers, uri).await {
-        Ok(target) => target,
+    let domain = match visit_domain(state, route, headers, uri).await {
+        Ok(domain) => domain,
         Err(answer) => return answer,
     };
     let user_agent = text(headers, header::USER_AGENT).unwrap_or_default();
@@ -97,6 +100,18 @@ async fn serve_visit(
         peer,
         headers,
         query: uri.query(),
+    };
+    // Without a query, and for anyone but a crawler that wants the card, a plain link's
+    // visit is its redirect: answered from its hot fields alone.
+    if request.query.is_none()
+        && visitor != Visitor::PreviewCrawler
+        && let Some(plain) = state.links.cached_plain(&domain, route)
+    {
+        return follow_plain(state, &plain, visitor, &request).await;
+    }
+    let target = match load_target(state, &domain, route).await {
+        Ok(target) => target,
+        Err(answer) => return answer,
     };
     if let Some(ended) = ended(state, &target, visitor, &request).await {
         return ended;
@@ -120,6 +135,28 @@ async fn serve_visit(
         return answer;
     }
     answer(&target, visitor, location)
+}
+
+/// A visit of a plain link ([`PlainLink`]): its click handed over, and the redirect —
+/// what [`let_through`] and [`answer`] give such a link's visit, without its `Arc`.
+async fn follow_plain(
+    state: &AppState,
+    plain: &PlainLink,
+    visitor: Visitor,
+    request: &Request<'_>,
+) -> (RedirectOutcome, Response) {
+    let Some(location) = plain.location() else {
+        return not_found(); // cannot happen: the bytes were a valid header value
+    };
+    let link = LinkIds {
+        link_id: plain.link_id,
+        org_id: plain.org_id,
+    };
+    let event = click_event(state, link, visitor, request, Outcome::Destination);
+    if let Err(answer) = hand_over(state, event).await {
+        return answer;
+    }
+    (RedirectOutcome::Redirect, found(location))
 }
 
 /// What of the request a visit's answer and click need.
@@ -159,7 +196,7 @@ async fn turn_away(
     request: &Request<'_>,
     outcome: Outcome,
 ) -> (RedirectOutcome, Response) {
-    let event = click_event(state, target, visitor, request, outcome);
+    let event = click_event(state, target.into(), visitor, request, outcome);
     if let Err(answer) = hand_over(state, event).await {
         return answer;
     }
@@ -190,7 +227,7 @@ async fn let_through(
             Err(()) => return Err(unavailable()),
         },
     };
-    let event = click_event(state, target, visitor, request, outcome);
+    let event = click_event(state, target.into(), visitor, request, outcome);
     if let Err(answer) = hand_over(state, event).await {
         if admission == Some(limit::Admission::Taken) {
             Box::pin(limit::give_back(state, target)).await;
@@ -204,27 +241,46 @@ fn not_found() -> (RedirectOutcome, Response) {
     (RedirectOutcome::NotFound, pages::not_found())
 }
 
-/// The link a visit is for, from the cache (or the database on a miss, bounded by the
-/// request timeout: the route needs no per-request timer); otherwise the answer to give.
+/// The link a visit of `route` is for, or the answer to give.
 async fn resolve_target(
     state: &AppState,
     route: &str,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<Arc<RedirectTarget>, (RedirectOutcome, Response)> {
+    let domain = visit_domain(state, route, headers, uri).await?;
+    load_target(state, &domain, route).await
+}
+
+/// The short domain a visit of `route` is for, or the 404 answer (a route that cannot be
+/// a link's, a host that is no short domain).
+async fn visit_domain<'a>(
+    state: &'a AppState,
+    route: &str,
+    headers: &'a HeaderMap,
+    uri: &'a Uri,
+) -> Result<Cow<'a, str>, (RedirectOutcome, Response)> {
     if !Route::is_well_formed(route) {
         return Err(not_found());
     }
-    let Some(domain) = domain_of(state, headers, uri).await else {
-        return Err(not_found());
-    };
-    match state.links.cached(&domain, route) {
+    domain_of(state, headers, uri).await.ok_or_else(not_found)
+}
+
+/// The link at `domain`/`route`, from the cache (or the database on a miss, bounded by
+/// the request timeout: the route needs no per-request timer); otherwise the answer to
+/// give.
+async fn load_target(
+    state: &AppState,
+    domain: &str,
+    route: &str,
+) -> Result<Arc<RedirectTarget>, (RedirectOutcome, Response)> {
+    match state.links.cached(domain, route) {
         Some(Some(target)) => return Ok(target),
         Some(None) => return Err(not_found()),
         None => {}
     }
     let deadline = state.settings.request_timeout;
-    let load = tokio::time::timeout(deadline, state.links.resolve(&domain, route));
+    let load = tokio::time::timeout(deadline, state.links.resolve(domain, route));
     match Box::pin(load).await {
         Ok(Ok(Some(target))) => Ok(target),
         Ok(Ok(None)) => Err(not_found()),
@@ -256,10 +312,26 @@ fn location_of(
     Some((Outcome::Destination, location))
 }
 
+/// Which link a click is of, and whose.
+#[derive(Clone, Copy)]
+struct LinkIds {
+    link_id: i64,
+    org_id: i64,
+}
+
+impl From<&RedirectTarget> for LinkIds {
+    fn from(target: &RedirectTarget) -> Self {
+        Self {
+            link_id: target.link_id,
+            org_id: target.org_id,
+        }
+    }
+}
+
 /// The click of this visit, as the recorder takes it.
 fn click_event(
     state: &AppState,
-    target: &RedirectTarget,
+    link: LinkIds,
     visitor: Visitor,
     request: &Request<'_>,
     outcome: Outcome,
@@ -267,8 +339,8 @@ fn click_event(
     let headers = request.headers;
     let event = ClickEvent {
         at: timestamp::now(),
-        link_id: target.link_id,
-        org_id: target.org_id,
+        link_id: link.link_id,
+        org_id: link.org_id,
         bot: visitor.is_bot(),
         outcome,
         ip: client_ip(state, headers, request.peer),
@@ -353,8 +425,13 @@ fn unavailable() -> (RedirectOutcome, Response) {
 
 /// The short domain a request is for: its `Host` (normalized: case, trailing dot,
 /// percent-encoding, IDN), if that is the default domain or a custom domain; otherwise
-/// the default domain when `OPENPXL_SERVE_ANY_HOST` says so.
-async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<String> {
+/// the default domain when `OPENPXL_SERVE_ANY_HOST` says so. Borrowed, not copied, when
+/// it can be (the default domain, a `Host` already normal).
+async fn domain_of<'a>(
+    state: &'a AppState,
+    headers: &'a HeaderMap,
+    uri: &'a Uri,
+) -> Option<Cow<'a, str>> {
     let raw = match headers.get(header::HOST) {
         Some(value) => std::str::from_utf8(value.as_bytes()).ok()?,
         None => uri.authority()?.as_str(),
@@ -362,11 +439,11 @@ async fn domain_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Option<S
     let host = Host::of_request(raw.trim())?;
     let default = &state.settings.default_domain;
     if host == default.as_str() {
-        return Some(default.clone());
+        return Some(Cow::Borrowed(default));
     }
     match state.links.is_custom_domain(&host).await {
-        Ok(true) => Some(host.into_owned()),
-        Ok(false) if state.settings.serve_any_host => Some(default.clone()),
+        Ok(true) => Some(host),
+        Ok(false) if state.settings.serve_any_host => Some(Cow::Borrowed(default)),
         Ok(false) => None,
         Err(error) => {
             tracing::error!(%error, "cannot look up a domain");

@@ -370,6 +370,56 @@ async fn an_update_or_delete_takes_effect_at_once() {
 }
 
 #[tokio::test]
+async fn a_plain_link_that_gains_a_page_a_password_a_rule_or_an_end_changes_at_once() {
+    // A plain link's visits are answered from a copy of its hot fields: every change that
+    // makes it something else must reach that copy as at once as it reaches the link.
+    let app = TestApp::spawn().await;
+    app.created(json!({"destination": "https://example.com/plain", "route": "plain"}))
+        .await;
+    let visit = || app.visit(DEFAULT_DOMAIN, "/plain", CHROME_WINDOWS);
+    let back_to_plain = json!({
+        "consent": false, "favicon": null, "password": null, "rules": null,
+        "expiresAt": null, "disabled": false,
+    });
+    for (change, status, shows) in [
+        (json!({"consent": true}), 200, "Accept and continue"),
+        (
+            json!({"favicon": "https://example.com/favicon.ico"}),
+            200,
+            "favicon.ico",
+        ),
+        (json!({"password": "open sesame"}), 200, "password"),
+        (
+            json!({"rules": [{"when": {"os": "Windows"},
+                              "destination": "https://example.com/windows"}]}),
+            302,
+            "https://example.com/windows",
+        ),
+        (json!({"expiresAt": "2020-01-01T00:00:00Z"}), 410, ""),
+        (json!({"disabled": true}), 404, ""),
+    ] {
+        let plain = visit().await;
+        assert_eq!(
+            location(&plain),
+            "https://example.com/plain",
+            "before {change}"
+        );
+        let updated = app.update_short(Method::PATCH, "plain", change.clone());
+        assert_eq!(updated.await.status(), 200, "{change}");
+        let changed = visit().await;
+        assert_eq!(changed.status(), status, "after {change}");
+        let seen = match changed.headers().get("location") {
+            Some(location) => location.to_str().unwrap().to_owned(),
+            None => changed.text().await.unwrap(),
+        };
+        assert!(seen.contains(shows), "after {change}: {seen}");
+        let restored = app.update_short(Method::PATCH, "plain", back_to_plain.clone());
+        assert_eq!(restored.await.status(), 200, "undoing {change}");
+    }
+    assert_eq!(location(&visit().await), "https://example.com/plain");
+}
+
+#[tokio::test]
 async fn a_link_created_after_a_404_works_at_once() {
     let app = TestApp::spawn().await;
     assert_eq!(
