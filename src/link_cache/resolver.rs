@@ -292,15 +292,7 @@ impl LinkResolver {
             Err(_) if stale.is_some() => return Ok(stale.and_then(|entry| entry.target)),
             Err(error) => return Err(error),
         };
-        let ttl = if target.is_some() {
-            FOUND_TTL
-        } else {
-            MISSING_TTL
-        };
-        let entry = Entry {
-            target: target.clone(),
-            expires: Instant::now() + ttl,
-        };
+        let entry = Entry::new(target.clone());
         if self.generation.load(Ordering::Acquire) == generation {
             self.keep_plain(domain, route, &entry);
             match guard {
@@ -371,13 +363,11 @@ impl LinkResolver {
             if self.generation.load(Ordering::Acquire) != generation {
                 break; // something changed meanwhile; the rest loads on demand
             }
-            let key = LinkKey::new(&link.domain, &link.route);
-            if let Some(target) = RedirectTarget::from_link(link) {
-                let entry = Entry::new(Some(Arc::new(target)));
-                let (domain, route) = key.parts();
+            if let Some(target) = RedirectTarget::from_link(link).map(Arc::new) {
+                let (domain, route) = (target.domain.as_str(), target.route.as_str());
+                let entry = Entry::new(Some(Arc::clone(&target)));
                 self.keep_plain(domain, route, &entry);
-                self.links.insert(key.clone(), entry);
-                let (domain, route) = key.parts();
+                self.links.insert(LinkKey::new(domain, route), entry);
                 self.forget_if_changed_since(generation, domain, route);
                 loaded += 1;
             }
