@@ -292,17 +292,18 @@ impl LinkResolver {
             Err(_) if stale.is_some() => return Ok(stale.and_then(|entry| entry.target)),
             Err(error) => return Err(error),
         };
-        let entry = Entry::new(target.clone());
-        if self.generation.load(Ordering::Acquire) == generation {
-            self.keep_plain(domain, route, &entry);
-            match guard {
+        self.keep(
+            generation,
+            domain,
+            route,
+            Entry::new(target.clone()),
+            |entry| match guard {
                 Some(guard) => {
                     guard.insert(entry).ok();
                 }
                 None => self.links.insert(LinkKey::new(domain, route), entry),
-            }
-            self.forget_if_changed_since(generation, domain, route);
-        }
+            },
+        );
         Ok(target)
     }
 
@@ -331,20 +332,32 @@ impl LinkResolver {
         Some(plain)
     }
 
-    /// Keeps `entry`'s link in the plain links' cache too, if it is one.
-    fn keep_plain(&self, domain: &str, route: &str, entry: &Entry) {
-        let plain = entry.target.as_deref();
-        if let Some(plain) = plain.and_then(|target| PlainLink::of(target, entry.expires)) {
+    /// Caches what a load that began at `generation` found, with `insert` for the links'
+    /// cache and in the plain links' cache too if it is one; not if an invalidation came
+    /// since, and undone if one came while caching (its own removal may have come first).
+    /// Whether it stays cached.
+    fn keep(
+        &self,
+        generation: u64,
+        domain: &str,
+        route: &str,
+        entry: Entry,
+        insert: impl FnOnce(Entry),
+    ) -> bool {
+        let unchanged = || self.generation.load(Ordering::Acquire) == generation;
+        if !unchanged() {
+            return false;
+        }
+        let target = entry.target.as_deref();
+        if let Some(plain) = target.and_then(|target| PlainLink::of(target, entry.expires)) {
             self.plain.insert(LinkKey::new(domain, route), plain);
         }
-    }
-
-    /// Forgets what a load just cached if an invalidation came between its check of the
-    /// generation and its inserts (the invalidation's own removal may have come first).
-    fn forget_if_changed_since(&self, generation: u64, domain: &str, route: &str) {
-        if self.generation.load(Ordering::Acquire) != generation {
+        insert(entry);
+        if !unchanged() {
             self.forget(domain, route);
+            return false;
         }
+        true
     }
 
     fn forget(&self, domain: &str, route: &str) {
@@ -360,17 +373,16 @@ impl LinkResolver {
         let links = self.store.recent_links(capacity).await?;
         let mut loaded = 0;
         for link in links {
-            if self.generation.load(Ordering::Acquire) != generation {
+            let Some(target) = RedirectTarget::from_link(link).map(Arc::new) else {
+                continue;
+            };
+            let (domain, route) = (target.domain.as_str(), target.route.as_str());
+            let entry = Entry::new(Some(Arc::clone(&target)));
+            let insert = |entry| self.links.insert(LinkKey::new(domain, route), entry);
+            if !self.keep(generation, domain, route, entry, insert) {
                 break; // something changed meanwhile; the rest loads on demand
             }
-            if let Some(target) = RedirectTarget::from_link(link).map(Arc::new) {
-                let (domain, route) = (target.domain.as_str(), target.route.as_str());
-                let entry = Entry::new(Some(Arc::clone(&target)));
-                self.keep_plain(domain, route, &entry);
-                self.links.insert(LinkKey::new(domain, route), entry);
-                self.forget_if_changed_since(generation, domain, route);
-                loaded += 1;
-            }
+            loaded += 1;
         }
         Ok(loaded)
     }

@@ -3,7 +3,7 @@
 //! The `Host` header picks the domain; the link comes from the in-process cache
 //! ([`crate::link_cache`]); the answer is a 302 (or a page); the click is handed to the
 //! recorder's channel and the visitor never waits for a database write. [`serve`] is its
-//! steps in order: [`resolve_target`], [`click_event`], [`hand_over`], [`answer`]; a visit
+//! steps in order: [`resolve_target`], [`hand_over`] of its [`click_event`], [`answer`]; a visit
 //! of a plain link without a query (most visits) is the short way of the same,
 //! [`follow_plain`], from the cache's copy of the link's hot fields. Visits
 //! come through [`shortcut`], before the router, except those the router must see first
@@ -148,12 +148,8 @@ async fn follow_plain(
     let Some(location) = plain.location() else {
         return not_found(); // cannot happen: the bytes were a valid header value
     };
-    let link = LinkIds {
-        link_id: plain.link_id,
-        org_id: plain.org_id,
-    };
-    let event = click_event(state, link, visitor, request, Outcome::Destination);
-    if let Err(answer) = hand_over(state, event).await {
+    let click = hand_over(state, plain.into(), visitor, request, Outcome::Destination);
+    if let Err(answer) = click.await {
         return answer;
     }
     (RedirectOutcome::Redirect, found(location))
@@ -196,8 +192,7 @@ async fn turn_away(
     request: &Request<'_>,
     outcome: Outcome,
 ) -> (RedirectOutcome, Response) {
-    let event = click_event(state, target.into(), visitor, request, outcome);
-    if let Err(answer) = hand_over(state, event).await {
+    if let Err(answer) = hand_over(state, target.into(), visitor, request, outcome).await {
         return answer;
     }
     match outcome {
@@ -227,8 +222,7 @@ async fn let_through(
             Err(()) => return Err(unavailable()),
         },
     };
-    let event = click_event(state, target.into(), visitor, request, outcome);
-    if let Err(answer) = hand_over(state, event).await {
+    if let Err(answer) = hand_over(state, target.into(), visitor, request, outcome).await {
         if admission == Some(limit::Admission::Taken) {
             Box::pin(limit::give_back(state, target)).await;
         }
@@ -328,6 +322,15 @@ impl From<&RedirectTarget> for LinkIds {
     }
 }
 
+impl From<&PlainLink> for LinkIds {
+    fn from(plain: &PlainLink) -> Self {
+        Self {
+            link_id: plain.link_id,
+            org_id: plain.org_id,
+        }
+    }
+}
+
 /// The click of this visit, as the recorder takes it.
 fn click_event(
     state: &AppState,
@@ -356,9 +359,17 @@ fn click_event(
     with_utm(event, request.query)
 }
 
-/// Hands the click to the recorder. Waits only while its backlog is full (back-pressure);
-/// past the request timeout the visit is refused rather than redirected without its click.
-async fn hand_over(state: &AppState, event: ClickEvent) -> Result<(), (RedirectOutcome, Response)> {
+/// Hands this visit's click to the recorder. Waits only while its backlog is full
+/// (back-pressure); past the request timeout the visit is refused rather than redirected
+/// without its click.
+async fn hand_over(
+    state: &AppState,
+    link: LinkIds,
+    visitor: Visitor,
+    request: &Request<'_>,
+    outcome: Outcome,
+) -> Result<(), (RedirectOutcome, Response)> {
+    let event = click_event(state, link, visitor, request, outcome);
     let Some(event) = state.clicks.try_record(event) else {
         return Ok(());
     };
